@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The capture engine of the node helper: a libpcap handle configured from
+ * NcapCaptureOpts (configure, then activate, as libpcap itself), turned into
+ * pcapng blocks. It knows nothing of where the bytes go: the stream verb
+ * hands each EPB to a bounded stdout buffer, the saved-job worker to a ring
+ * of files. This is the only module that touches pcap_t. */
+#ifndef NCAP_CAPTURE_H
+#define NCAP_CAPTURE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "options.h"
+
+typedef struct NcapCapture NcapCapture;
+
+/* Cheap; copies what it needs. node is the name written in if_name
+ * ("<node>:<iface>"). Transfer full. */
+NcapCapture *ncap_capture_new(const NcapCaptureOpts *opts, const char *node);
+void ncap_capture_free(NcapCapture *cap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapCapture, ncap_capture_free)
+
+/* Extra BPF ANDed in (e.g. "not (host A and port P and host B and port Q)"
+ * for the helper's own SSH session). Call before open. */
+void ncap_capture_set_exclude(NcapCapture *cap, const char *bpf_exclude);
+/* Kernel buffer in bytes (pcap_set_buffer_size). Call before open. */
+void ncap_capture_set_buffer_size(NcapCapture *cap, gsize bytes);
+
+/* pcap_create + pcap_set_* + pcap_activate + compile and set the filter.
+ * Errors: unknown interface -> NCAP_ERROR_NOT_FOUND, bad filter ->
+ * NCAP_ERROR_INVALID ("filter \"...\": <libpcap text>"), permission ->
+ * NCAP_ERROR_PERMISSION, others NCAP_ERROR_CAPTURE. After this returns
+ * TRUE the caller may drop every privilege. */
+gboolean ncap_capture_open(NcapCapture *cap, GError **error);
+
+/* Non-blocking selectable fd: poll it for POLLIN. */
+int ncap_capture_fd(NcapCapture *cap);
+
+/* SHB + IDB for a new file or stream. first_seq is the sequence number of
+ * the first packet that will follow (0 for a stream; ring files that start
+ * mid-capture record it in the IDB description with the session id and the
+ * sampling rate). */
+void ncap_capture_put_header(NcapCapture *cap, GByteArray *out, guint64 first_seq);
+
+/* Called for every packet kept, with one whole EPB. Return false when there
+ * is no room: the packet is then counted as a drop by the engine and the
+ * next EPB's epb_dropcount includes it. */
+typedef bool (*NcapEpbSink)(const uint8_t *epb, gsize len, void *user);
+
+/* Read what the kernel has ready (non-blocking) and pass each kept packet
+ * (filter, sampling, limits applied) to sink. Returns the number of packets
+ * passed, or -1 with error. Stops early once a limit is reached. */
+int ncap_capture_dispatch(NcapCapture *cap, NcapEpbSink sink, void *user,
+                          GError **error);
+
+/* An ISB with ifrecv/ifdrop/starttime/endtime as of now. */
+void ncap_capture_put_isb(NcapCapture *cap, GByteArray *out);
+
+typedef struct {
+  guint64 packets;       /* packets passed to the sink */
+  guint64 bytes;         /* captured bytes passed (caplen sum) */
+  guint64 seen;          /* packets libpcap delivered (before sampling) */
+  guint64 kernel_drops;  /* ps_drop + ps_ifdrop */
+  guint64 sink_drops;    /* refused by the sink */
+  guint64 next_seq;      /* sequence number of the next packet */
+} NcapCaptureStats;
+void ncap_capture_stats(NcapCapture *cap, NcapCaptureStats *out);
+
+/* Non-NULL (transfer none) once a --time/--packet/--byte limit is reached:
+ * "time limit", "packet limit", "byte limit". */
+const char *ncap_capture_limit_reached(NcapCapture *cap);
+
+/* Close the pcap handle (keeps stats). */
+void ncap_capture_close(NcapCapture *cap);
+
+#endif
