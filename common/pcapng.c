@@ -471,7 +471,7 @@ check_ifid(const NcapPcapngReader *r, const NcapPcapngBlock *b, GError **error)
 {
   uint32_t ifid = ncap_pcapng_get32(b->body, b->swapped);
   if (ifid >= r->ifaces->len)
-    return reader_fail(error, "%s refers to interface %u, but only %u defined",
+    return reader_fail(error, "%s refers to interface %u, but the section defines %u",
                        block_name(b->type), ifid, r->ifaces->len);
   return NCAP_PCAPNG_BLOCK;
 }
@@ -509,7 +509,8 @@ ncap_pcapng_reader_next(NcapPcapngReader *r, const uint8_t *data, gsize len,
 
   uint32_t total = ncap_pcapng_get32(data + 4, swapped);
   if (total < 12 || total % 4 != 0 || total > NCAP_PCAPNG_MAX_BLOCK)
-    return reader_fail(error, "%s has bad length %u", block_name(type), total);
+    return reader_fail(error, "%s (type 0x%08x) has bad length %u", block_name(type),
+                       type, total);
   if (total < 12 + fixed_body_len(type))
     return reader_fail(error, "%s too short (%u bytes)", block_name(type), total);
   if (len < total)

@@ -649,6 +649,36 @@ test_bad_files(void)
   g_assert_no_error(error);
 }
 
+/* Random byte flips and cuts of a valid file (seeded, so repeatable): the
+ * reader and parsers either accept or refuse, and never read outside the
+ * input (run under -DNCAP_SANITIZE=ON to check that). */
+static void
+test_mutations(void)
+{
+  g_autoptr(GByteArray) good = big_endian_file();
+  g_autoptr(GByteArray) host = sample_file();
+  g_byte_array_append(good, host->data, host->len);
+  GRand *rand = g_rand_new_with_seed(20240601);
+  guint refused = 0;
+  for (int i = 0; i < 3000; i++) {
+    g_autofree uint8_t *m = g_memdup2(good->data, good->len);
+    int flips = g_rand_int_range(rand, 1, 4);
+    for (int f = 0; f < flips; f++)
+      m[g_rand_int_range(rand, 0, good->len)] = (uint8_t)g_rand_int(rand);
+    gsize len = g_rand_boolean(rand) ? good->len
+                                     : (gsize)g_rand_int_range(rand, 0, good->len);
+    g_autofree uint8_t *cut = g_memdup2(m, len);
+    g_autoptr(GError) error = NULL;
+    gboolean by_reader;
+    if (!accepts(cut, len, &by_reader, &error))
+      refused++;
+    g_assert_cmpuint(ncap_pcapng_valid_prefix(cut, len), <=, len);
+  }
+  g_test_message("%u of 3000 mutated files refused", refused);
+  g_assert_cmpuint(refused, >, 0);
+  g_rand_free(rand);
+}
+
 /* ---- the real capinfos and tshark ---- */
 
 static char *
@@ -670,7 +700,9 @@ run(const char *const *argv, int *status)
 static void
 test_tshark(void)
 {
-  if (!g_find_program_in_path("tshark") || !g_find_program_in_path("capinfos")) {
+  g_autofree char *tshark = g_find_program_in_path("tshark");
+  g_autofree char *capinfos = g_find_program_in_path("capinfos");
+  if (!tshark || !capinfos) {
     g_test_fail_printf("tshark and capinfos are needed (apt-get install tshark)");
     return;
   }
@@ -762,6 +794,7 @@ main(int argc, char **argv)
   g_test_add_func("/pcapng/truncated", test_truncated);
   g_test_add_func("/pcapng/valid-prefix", test_valid_prefix);
   g_test_add_func("/pcapng/bad-files", test_bad_files);
+  g_test_add_func("/pcapng/mutations", test_mutations);
   g_test_add_func("/pcapng/tshark", test_tshark);
   return g_test_run();
 }
