@@ -12,7 +12,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
-#include "security.h"
+#include "jobs-compat.h"
 #include "worker.h"
 
 /* A status/list run holds the lock for a moment while it salvages: wait
@@ -70,6 +70,7 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
   NcapCaptureArgs args = {0};
   NcapCaptureOpts opts = {0};
   gboolean json = FALSE, ok = FALSE;
+  g_autofree char *node_opt = NULL;
   int lock_fd = -1;
   g_autoptr(GError) local = NULL;
   g_autoptr(NcapJobStore) store = NULL;
@@ -77,6 +78,8 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
   g_autofree GOptionEntry *entries = ncap_capture_option_entries(&args, true, false);
   const GOptionEntry extra[] = {
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the job record as JSON", NULL},
+      {"node", 0, 0, G_OPTION_ARG_STRING, &node_opt,
+       "Node name in if_name and file names; default: host name", "NAME"},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx =
@@ -100,13 +103,22 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
     goto out;
   }
   h->json = h->json || json;
+  if (node_opt) {
+    /* It becomes part of file names: a name, never a path. */
+    if (!*node_opt || strchr(node_opt, '/') || node_opt[0] == '.' || strlen(node_opt) > 64) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "start: bad --node name");
+      goto out;
+    }
+    g_free(h->node);
+    h->node = g_strdup(node_opt);
+  }
   if (!ncap_capture_opts_from_args(&args, &h->limits, &opts, error))
     goto out;
-  if (!ncap_policy_require(h, "capture.save", error))
+  if (!ncap_jobs_require(h, "capture.save", error))
     goto out;
-  if (opts.delete_on_start && !ncap_policy_require(h, "captures.delete", error))
+  if (opts.delete_on_start && !ncap_jobs_require(h, "captures.delete", error))
     goto out;
-  if (opts.type == NCAP_CAPTURE_SIMPLE && !ncap_security_rate_simple(h, error))
+  if (opts.type == NCAP_CAPTURE_SIMPLE && !ncap_jobs_rate_simple(h, error))
     goto out;
 
   store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
@@ -125,7 +137,7 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
   job->request = ncap_job_request_from_opts(&opts);
   if (!ncap_jobstore_save(store, job, error))
     goto out;
-  if (ncap_worker_spawn(h, store, job, &opts, ncap_security_buffer_size(h),
+  if (ncap_worker_spawn(h, store, job, &opts, ncap_jobs_buffer_size(h),
                         lock_fd, error)) {
     /* Print what the record says now: running, with its first file. */
     g_autoptr(NcapJob) now = ncap_jobstore_load(store, job->id, NULL);

@@ -16,7 +16,7 @@
 
 #include "capture.h"
 #include "ncap-error.h"
-#include "privs.h"
+#include "jobs-compat.h"
 #include "ring.h"
 
 #define MB 1000000ull
@@ -201,7 +201,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   /* The handle is open: nothing more needs privilege. The worker becomes
    * the service user in every uid, so the caller cannot signal it; `stop`
    * goes through the helper and its policy. */
-  if (!ncap_privs_drop_all(NCAP_PRIVS_TO_SERVICE, &error)) {
+  if (!ncap_jobs_drop_privs(&error)) {
     fail_early(store, job, error, report_fd);
     return 1;
   }
