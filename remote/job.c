@@ -325,8 +325,8 @@ ncap_job_from_json(JsonNode *root, GError **error)
   guint64 pid = 0;
   if (!get_str(o, "id", false, &id, error))
     return NULL;
-  if (!ncap_job_id_valid(id, error)) {
-    g_prefix_error(error, "job record: ");
+  if (!ncap_job_id_valid(id, NULL)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "job record: bad id");
     return NULL;
   }
   memcpy(job->id, id, NCAP_JOB_ID_LEN + 1);
