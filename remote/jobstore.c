@@ -410,6 +410,9 @@ salvage_job(NcapJobStore *s, NcapJob *job, GError **error)
   g_autoptr(GError) local = NULL;
   int spoolfd = ncap_jobstore_spool_open(s, job->id, FALSE, &local);
   if (spoolfd >= 0) {
+    /* The worker's preallocated room for the final record (worker.h):
+     * give it back first, the record below needs it on a full disk. */
+    unlinkat(spoolfd, ".reserve", 0);
     g_autoptr(GPtrArray) names = dir_names(spoolfd, error);
     if (names == NULL) {
       close(spoolfd);

@@ -16,6 +16,12 @@
  * write() per packet would cost a syscall each at hundreds of kpps. */
 #define NCAP_RING_FLUSH_AT (256u * 1024u)
 
+typedef struct {
+  gsize end;        /* offset in the buffer just past the block */
+  guint32 caplen;
+  bool packet;
+} RingItem;
+
 struct NcapRing {
   NcapRingConfig cfg;
   char *node, *job_id;
@@ -25,6 +31,7 @@ struct NcapRing {
   NcapRingFile *cur;
   GChecksum *sum;          /* of the current file's flushed bytes */
   GByteArray *buf;         /* blocks not yet written */
+  GArray *items;           /* RingItem per block in buf */
   guint64 buf_packets, buf_bytes;
   gsize trailer_len;       /* room kept for the closing ISB */
   guint64 next_seq;        /* sequence number of the next packet */
@@ -57,6 +64,7 @@ ncap_ring_new(const NcapRingConfig *cfg)
   r->next_file_seq = 1;
   r->fd = -1;
   r->buf = g_byte_array_sized_new(NCAP_RING_FLUSH_AT + 65536);
+  r->items = g_array_new(FALSE, FALSE, sizeof(RingItem));
   return r;
 }
 
@@ -70,6 +78,7 @@ ncap_ring_free(NcapRing *r)
   if (r->sum)
     g_checksum_free(r->sum);
   g_byte_array_unref(r->buf);
+  g_array_unref(r->items);
   g_ptr_array_unref(r->files);
   g_free(r->node);
   g_free(r->job_id);
@@ -110,49 +119,85 @@ set_errno_error(NcapRing *r, int e, const char *what, const char *name,
   return FALSE;
 }
 
-/* Write the buffer to the current file. On failure the file is cut back
- * to what it held before, so it stays a file of whole blocks, and the
- * buffered packets count as lost. */
+/* Remember where a block appended to the buffer ends, so a write cut
+ * short by a full disk keeps every whole block that made it. */
+static void
+note_block(NcapRing *r, bool packet, guint32 caplen)
+{
+  RingItem it = {.end = r->buf->len, .caplen = caplen, .packet = packet};
+  g_array_append_val(r->items, it);
+  if (packet) {
+    r->buf_packets++;
+    r->buf_bytes += caplen;
+  }
+}
+
+/* The first keep bytes of the buffer are in the file: account for them,
+ * and count the buffered packets beyond them as lost. */
+static void
+commit_prefix(NcapRing *r, gsize keep)
+{
+  guint64 packets = 0, bytes = 0;
+  for (guint i = 0; i < r->items->len; i++) {
+    RingItem *it = &g_array_index(r->items, RingItem, i);
+    if (it->end > keep)
+      break;
+    if (it->packet) {
+      packets++;
+      bytes += it->caplen;
+    }
+  }
+  if (r->cur != NULL) {
+    g_checksum_update(r->sum, r->buf->data, (gssize)keep);
+    r->cur->size += keep;
+    r->cur->packets += packets;
+    r->cur->bytes += bytes;
+  }
+  r->stats.packets += packets;
+  r->stats.bytes += bytes;
+  r->stats.lost += r->buf_packets - packets;
+  r->buf_packets = r->buf_bytes = 0;
+  g_byte_array_set_size(r->buf, 0);
+  g_array_set_size(r->items, 0);
+}
+
+/* Write the buffer to the current file. When the disk fills part way, the
+ * file is cut back to its last whole block (so it stays a valid pcapng
+ * file and keeps what fitted), and the rest counts as lost. */
 static gboolean
 flush_buf(NcapRing *r, GError **error)
 {
   if (r->buf->len == 0)
     return TRUE;
   if (r->fd < 0) { /* nothing to write into (stopped): the packets are lost */
-    r->stats.lost += r->buf_packets;
-    r->buf_packets = r->buf_bytes = 0;
-    g_byte_array_set_size(r->buf, 0);
+    commit_prefix(r, 0);
     return TRUE;
   }
-  const guint8 *p = r->buf->data;
-  gsize left = r->buf->len;
-  while (left > 0) {
-    ssize_t n = write(r->fd, p, left);
+  gsize written = 0;
+  while (written < r->buf->len) {
+    ssize_t n = write(r->fd, r->buf->data + written, r->buf->len - written);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
       int e = errno;
-      if (ftruncate(r->fd, (off_t)r->cur->size) != 0 ||
-          lseek(r->fd, (off_t)r->cur->size, SEEK_SET) < 0) {
-        /* Cannot even cut back: the salvage logic (valid prefix) still
-         * recovers the whole blocks later. */
+      gsize keep = 0;
+      for (guint i = 0; i < r->items->len; i++) {
+        RingItem *it = &g_array_index(r->items, RingItem, i);
+        if (it->end > written)
+          break;
+        keep = it->end;
       }
-      r->stats.lost += r->buf_packets;
-      r->buf_packets = r->buf_bytes = 0;
-      g_byte_array_set_size(r->buf, 0);
+      if (ftruncate(r->fd, (off_t)(r->cur->size + keep)) != 0 ||
+          lseek(r->fd, (off_t)(r->cur->size + keep), SEEK_SET) < 0) {
+        /* Cannot even cut back: salvage (valid prefix) still recovers the
+         * whole blocks later. */
+      }
+      commit_prefix(r, keep);
       return set_errno_error(r, e, "writing", r->cur->name, error);
     }
-    p += n;
-    left -= (gsize)n;
+    written += (gsize)n;
   }
-  g_checksum_update(r->sum, r->buf->data, r->buf->len);
-  r->cur->size += r->buf->len;
-  r->cur->packets += r->buf_packets;
-  r->cur->bytes += r->buf_bytes;
-  r->stats.packets += r->buf_packets;
-  r->stats.bytes += r->buf_bytes;
-  r->buf_packets = r->buf_bytes = 0;
-  g_byte_array_set_size(r->buf, 0);
+  commit_prefix(r, r->buf->len);
   return TRUE;
 }
 
@@ -177,6 +222,7 @@ close_file(NcapRing *r, GError **error)
    * disk must not become a lone ISB. */
   if (r->cur->size > 0) {
     r->cfg.trailer(r->buf, r->cfg.user);
+    note_block(r, false, 0);
     g_autoptr(GError) isb_err = NULL;
     if (!flush_buf(r, &isb_err) && ok) {
       ok = FALSE;
@@ -259,6 +305,7 @@ open_file(NcapRing *r, guint64 first_seq, GError **error)
 
   g_assert(r->buf->len == 0);
   r->cfg.header(r->buf, first_seq, r->cfg.user);
+  note_block(r, false, 0);
   /* Measure the ISB this file will end with; it has fixed-size options, so
    * its size now is its size at the end. */
   g_autoptr(GByteArray) scratch = g_byte_array_new();
@@ -318,8 +365,7 @@ ncap_ring_write(NcapRing *r, const uint8_t *epb, gsize len, bool *kept,
       return FALSE;
   }
   g_byte_array_append(r->buf, epb, (guint)len);
-  r->buf_packets++;
-  r->buf_bytes += caplen;
+  note_block(r, true, (guint32)caplen);
   r->next_seq = seq + 1;
   *kept = true;
   if (r->buf->len >= NCAP_RING_FLUSH_AT)

@@ -211,6 +211,24 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
     fail_early(store, job, error, report_fd);
     return 1;
   }
+  /* Room for the final record and audit line, held as a preallocated file
+   * and given back at the end: another writer may fill the disk while the
+   * job runs, and the job must still be able to say how it ended. */
+  int rfd = openat(spoolfd, NCAP_WORKER_RESERVE_NAME,
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int rerr = rfd < 0 ? errno : posix_fallocate(rfd, 0, NCAP_WORKER_RECORD_RESERVE);
+  if (rfd >= 0)
+    close(rfd);
+  if (rerr != 0) {
+    unlinkat(spoolfd, NCAP_WORKER_RESERVE_NAME, 0);
+    close(spoolfd);
+    if (rerr == ENOSPC || rerr == EDQUOT)
+      g_set_error(&error, NCAP_ERROR, NCAP_ERROR_DISK_FULL, "disk full");
+    else
+      g_set_error(&error, NCAP_ERROR, NCAP_ERROR_IO, "spool reserve: %s", g_strerror(rerr));
+    fail_early(store, job, error, report_fd);
+    return 1;
+  }
   WorkerCtx ctx = {.cap = cap};
   NcapRingConfig rc = {
       .dirfd = spoolfd,
@@ -290,6 +308,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   if (!ncap_ring_finish(ring, &finish_err) && fail == NULL)
     fail = g_steal_pointer(&finish_err);
   ncap_capture_close(cap);
+  unlinkat(spoolfd, NCAP_WORKER_RESERVE_NAME, 0);
   /* Move every file, even after a failure: what was written is kept. */
   GPtrArray *files = ncap_ring_files(ring);
   for (guint i = 0; i < files->len; i++) {

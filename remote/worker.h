@@ -22,6 +22,10 @@
 /* Room kept free on the spool's filesystem besides a whole ring file, so
  * the last block, the record and the audit line still fit. */
 #define NCAP_WORKER_RESERVE_BYTES (256u * 1024u)
+/* Preallocated in the job's spool while it runs, released before the
+ * final record is written (salvage releases it too). */
+#define NCAP_WORKER_RECORD_RESERVE (64 * 1024)
+#define NCAP_WORKER_RESERVE_NAME ".reserve"
 /* How often a running worker writes its counts into the record. */
 #define NCAP_WORKER_RECORD_INTERVAL_US (2 * G_USEC_PER_SEC)
 
