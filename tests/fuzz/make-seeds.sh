@@ -144,4 +144,36 @@ for name, (mode, argv, conf) in cases.items():
         data += b"\0\0" + conf
     open(os.path.join(out, name), "wb").write(data)
 PY
+# 7. job records (remote/job.c), as docs/jobs.md shows them: running,
+#    finished with a ring of files, failed, and a torn one.
+python3 - "$C/job" <<'PY'
+import json, os, sys
+out = sys.argv[1]; os.makedirs(out, exist_ok=True)
+req = {"iface": "eth0", "filter": "(udp port 53)", "type": "full", "snaplen": 262144,
+       "time_limit": 0, "packet_limit": 0, "byte_limit": 0, "max_size_mb": 30,
+       "file_size_mb": 10, "delete_on_start": False,
+       "argv": ["-i", "eth0", "-f", "udp port 53", "--max-size", "30"]}
+base = {"version": 1, "id": "0123456789abcdef0123456789abcdef", "owner": "alice",
+        "node": "node1", "submitted": "2024-05-01T12:00:00.123456Z",
+        "started": "2024-05-01T12:00:00.223456Z", "ended": None, "request": req,
+        "status": "running", "reason": None, "packets": 20000, "bytes": 8840000,
+        "kernel_drops": 0, "discarded_packets": 14217, "discarded_bytes": 6283914,
+        "discarded_files": 7, "worker_pid": 4242,
+        "files": [{"name": "node1-0123456789abcdef0123456789abcdef-00008.pcapng",
+                   "size": 999568, "sha256": None, "first_seq": 14217, "packets": 2031}]}
+def w(name, rec):
+    open(os.path.join(out, name), "w").write(json.dumps(rec, indent=2) + "\n")
+w("running", base)
+done = dict(base, status="success", reason="packet limit", ended="2024-05-01T12:05:00.000001Z",
+            worker_pid=0)
+done["files"] = [dict(base["files"][0], sha256="ab" * 32),
+                 {"name": "node1-x-00009.pcapng", "size": 24, "sha256": "cd" * 32,
+                  "first_seq": 16248, "packets": 0}]
+w("success-ring", done)
+w("failure", dict(base, status="failure", reason="disk full", files=[], worker_pid=0,
+                  request={"iface": "lo"}))
+w("pending-minimal", {"id": "fedcba9876543210fedcba9876543210", "submitted": "x",
+                      "status": "pending", "files": []})
+open(os.path.join(out, "torn"), "w").write(json.dumps(base)[:200])
+PY
 echo "seeds in $C: $(find "$C" -type f | wc -l) files, $(du -sh "$C" | cut -f1)"
