@@ -29,7 +29,7 @@ rm -rf "$LOGS"; mkdir -p "$LOGS"
 chmod 1777 "$LOGS"
 # abort_on_error/halt_on_error: the first report kills the process, so a
 # test cannot pass after one. log_path: every report also lands in a file.
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$LOGS/asan"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1:log_path=$LOGS/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$LOGS/ubsan"
 export LSAN_OPTIONS="suppressions=$SRC/tests/lsan.supp:print_suppressions=0"
 # The plugin is built sanitized too; tshark is not, so it needs the ASan
