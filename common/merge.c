@@ -32,6 +32,7 @@ typedef struct {
   uint64_t off;          /* logical position in the source's queue bytes */
   guint32 len;
   bool is_epb;
+  bool is_failure;       /* the failure record: its note goes out with it */
   uint64_t ts_ns;        /* ordering key */
   gint64 arrival_us;
 } Item;
@@ -57,6 +58,7 @@ typedef struct {
   bool has_clock_offset;
   gint64 clock_offset_ns;
   bool ended, failed, broken;
+  char *note;            /* "node X failed: ..." until its record goes out */
   guint64 packets_in, packets_out, isbs, dropped_blocks;
 } Source;
 
@@ -67,6 +69,7 @@ struct NcapMerge {
   gsize window_bytes;
   bool apply_clock_offset;
   GByteArray *hdr;       /* SHB and IDBs not yet drained: always go first */
+  GPtrArray *notes;      /* failure notes for the next packet written */
   guint n_global_ifaces;
   uint64_t last_out_ns;
   bool has_out;
@@ -185,7 +188,7 @@ queue_add(NcapMerge *m, Source *s, uint64_t off, bool is_epb, uint64_t ts_ns,
 {
   guint32 len = (guint32)(s->base + s->q->len - off);
   Item *it = queue_push(s);
-  *it = (Item){ off, len, is_epb, ts_ns, arrival_us };
+  *it = (Item){ off, len, is_epb, false, ts_ns, arrival_us };
   s->held += len;
   m->bytes_held += len;
   if (m->bytes_held > m->peak_bytes_held)
@@ -417,6 +420,8 @@ handle_block(NcapMerge *m, Source *s, const NcapPcapngBlock *b, gint64 now_us,
   }
 }
 
+static Source *min_head(const NcapMerge *m);
+
 /* ---- public ------------------------------------------------------------ */
 
 NcapMerge *
@@ -433,6 +438,7 @@ ncap_merge_new(guint n_sources, const NcapMergeConfig *cfg)
                                       : NCAP_MERGE_DEFAULT_WINDOW_BYTES;
   m->apply_clock_offset = cfg->apply_clock_offset;
   m->hdr = g_byte_array_new();
+  m->notes = g_ptr_array_new_with_free_func(g_free);
   m->src = g_new0(Source, n_sources);
   for (guint i = 0; i < n_sources; i++) {
     Source *s = &m->src[i];
@@ -468,6 +474,7 @@ ncap_merge_free(NcapMerge *m)
   for (guint i = 0; i < m->n; i++) {
     Source *s = &m->src[i];
     g_free(s->name);
+    g_free(s->note);
     ncap_pcapng_reader_free(s->reader);
     g_byte_array_unref(s->in);
     g_array_free(s->ifaces, TRUE);
@@ -477,6 +484,7 @@ ncap_merge_free(NcapMerge *m)
   }
   g_free(m->src);
   g_byte_array_unref(m->hdr);
+  g_ptr_array_unref(m->notes);
   g_free(m);
 }
 
@@ -599,10 +607,26 @@ ncap_merge_source_end(NcapMerge *m, guint src, const char *reason)
     };
     emit_idb(m, s, &info, 1000000000u, 0, false);
   }
-  uint64_t ts_ns = s->has_watermark ? s->watermark_ns
-                   : m->has_out     ? m->last_out_ns
-                                    : 0;
-  g_autofree char *comment = g_strdup_printf("node %s failed: %s", s->name, reason);
+  /* The record's time: where this node got to; else where the output got
+   * to; else the oldest packet waiting; 0 only if there is nothing at all. */
+  uint64_t ts_ns = 0;
+  const Source *oldest = min_head(m);
+  if (s->has_watermark)
+    ts_ns = s->watermark_ns;
+  else if (m->has_out)
+    ts_ns = m->last_out_ns;
+  else if (oldest)
+    ts_ns = oldest->items[oldest->ihead].ts_ns;
+  /* The caller may hand us our own feed error: name the node once. */
+  g_autofree char *prefix = g_strdup_printf("node %s: ", s->name);
+  if (g_str_has_prefix(reason, prefix))
+    reason += strlen(prefix);
+  g_autofree char *comment = g_strdup_printf("node %s failed: %.1000s", s->name,
+                                             reason);
+  /* Wireshark 4.0 shows no ISB comment anywhere; a packet comment it does
+   * show (frame.comment, Expert Info): the first packet written after the
+   * record carries it too. */
+  s->note = g_strdup(comment);
   for (guint i = 0; i < s->all_ifaces->len; i++) {
     const Iface *f = &g_array_index(s->all_ifaces, Iface, i);
     NcapIsb isb = {
@@ -613,6 +637,8 @@ ncap_merge_source_end(NcapMerge *m, guint src, const char *reason)
     uint64_t off = s->base + s->q->len;
     ncap_pcapng_put_isb(s->q, &isb);
     queue_add(m, s, off, false, ts_ns, s->last_arrival_us);
+    if (i == 0)
+      s->items[(s->ihead + s->icount - 1) % s->icap].is_failure = true;
   }
 }
 
@@ -635,6 +661,43 @@ min_head(const NcapMerge *m)
       best = s;
   }
   return best;
+}
+
+/* Appends a (host byte order) EPB with one opt_comment per note added
+ * before its end of options. */
+static void
+append_with_notes(GByteArray *out, const uint8_t *blk, guint32 len,
+                  const GPtrArray *notes)
+{
+  uint32_t caplen = ncap_pcapng_get32(blk + 20, false);
+  gsize cut = 28 + (((gsize)caplen + 3u) & ~(gsize)3u);
+  gsize end = len - 4;
+  /* Keep the node's options, up to (not including) opt_endofopt. */
+  while (cut + 4 <= end) {
+    uint16_t code, olen;
+    memcpy(&code, blk + cut, 2);
+    memcpy(&olen, blk + cut + 2, 2);
+    gsize next = cut + 4 + (((gsize)olen + 3u) & ~(gsize)3u);
+    if (code == 0 || next > end)
+      break;
+    cut = next;
+  }
+  guint start = out->len;
+  g_byte_array_append(out, blk, (guint)cut);
+  for (guint i = 0; i < notes->len; i++) {
+    const char *note = g_ptr_array_index(notes, i);
+    uint16_t code = 1, n = (uint16_t)strlen(note);
+    static const uint8_t zero[4];
+    g_byte_array_append(out, (const uint8_t *)&code, 2);
+    g_byte_array_append(out, (const uint8_t *)&n, 2);
+    g_byte_array_append(out, (const uint8_t *)note, n);
+    g_byte_array_append(out, zero, (-n) & 3u);
+  }
+  static const uint8_t endofopt[4];
+  g_byte_array_append(out, endofopt, 4);
+  uint32_t total = out->len - start + 4;
+  g_byte_array_append(out, (const uint8_t *)&total, 4);
+  ncap_pcapng_set32(out->data + start + 4, false, total);
 }
 
 void
@@ -661,7 +724,14 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
           break;
       }
     }
-    g_byte_array_append(out, item_bytes(s, it), it->len);
+    if (it->is_epb && m->notes->len) {
+      append_with_notes(out, item_bytes(s, it), it->len, m->notes);
+      g_ptr_array_set_size(m->notes, 0);
+    } else {
+      g_byte_array_append(out, item_bytes(s, it), it->len);
+    }
+    if (it->is_failure && s->note)
+      g_ptr_array_add(m->notes, g_steal_pointer(&s->note));
     if (it->is_epb) {
       s->packets_out++;
       m->packets_out++;
