@@ -843,6 +843,140 @@ test_new_section(void)
   stream_clear(&a2);
 }
 
+/* ---- the other byte order ---------------------------------------------- */
+
+static void
+swap16_at(uint8_t *p)
+{
+  uint8_t t = p[0];
+  p[0] = p[1];
+  p[1] = t;
+}
+
+static void
+swap32_at(uint8_t *p)
+{
+  guint32 v;
+  memcpy(&v, p, 4);
+  v = GUINT32_SWAP_LE_BE(v);
+  memcpy(p, &v, 4);
+}
+
+static void
+swap64_at(uint8_t *p)
+{
+  guint64 v;
+  memcpy(&v, p, 8);
+  v = GUINT64_SWAP_LE_BE(v);
+  memcpy(p, &v, 8);
+}
+
+/* Rewrites a host-order stream from our writer into the other byte order,
+ * as a node of the other endianness would send it. */
+static void
+swap_stream(GByteArray *a)
+{
+  gsize off = 0;
+  while (off < a->len) {
+    uint8_t *b = a->data + off;
+    guint32 type, total;
+    memcpy(&type, b, 4);
+    memcpy(&total, b + 4, 4);
+    gsize fixed;
+    switch (type) {
+    case NCAP_PCAPNG_BT_SHB:
+      swap32_at(b + 8);
+      swap16_at(b + 12);
+      swap16_at(b + 14);
+      swap64_at(b + 16);
+      fixed = 16;
+      break;
+    case NCAP_PCAPNG_BT_IDB:
+      swap16_at(b + 8);
+      swap32_at(b + 12);
+      fixed = 8;
+      break;
+    case NCAP_PCAPNG_BT_EPB: {
+      guint32 caplen;
+      memcpy(&caplen, b + 20, 4);
+      for (int i = 8; i < 28; i += 4)
+        swap32_at(b + i);
+      fixed = 20 + ((caplen + 3u) & ~3u);
+      break;
+    }
+    case NCAP_PCAPNG_BT_ISB:
+      for (int i = 8; i < 20; i += 4)
+        swap32_at(b + i);
+      fixed = 12;
+      break;
+    default:
+      g_assert_not_reached();
+    }
+    uint8_t *o = b + 8 + fixed, *end = b + total - 4;
+    while (end - o >= 4) {
+      guint16 code, len;
+      memcpy(&code, o, 2);
+      memcpy(&len, o + 2, 2);
+      swap16_at(o);
+      swap16_at(o + 2);
+      if (code == 0)
+        break;
+      if (len == 8 && type == NCAP_PCAPNG_BT_ISB && code <= 3) {
+        swap32_at(o + 4);   /* isb_starttime/endtime: two 32-bit words */
+        swap32_at(o + 8);
+      } else if (len == 8) {
+        swap64_at(o + 4);
+      }
+      o += 4 + ((len + 3u) & ~3u);
+    }
+    swap32_at(b);
+    swap32_at(b + 4);
+    swap32_at(b + total - 4);
+    off += total;
+  }
+}
+
+/* A node of the other byte order merges with a host-order one: its blocks
+ * come out in ours, with times, ids and drop counts intact. */
+static void
+test_other_byte_order(void)
+{
+  NcapMergeConfig cfg = { .apply_clock_offset = true };
+  g_autoptr(NcapMerge) m = ncap_merge_new(2, &cfg);
+  ncap_merge_set_clock_offset(m, 1, -(gint64)MS);  /* 1 ms behind */
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  Stream a, b;
+  stream_init(&a, 0, "x86", 9);
+  stream_init(&b, 1, "sparc", 9);
+  for (guint k = 0; k < 50; k++) {
+    stream_packet(&a, T0 + 2 * k * MS);
+    stream_packet(&b, T0 + (2 * k + 1) * MS - MS);
+  }
+  stream_isb(&b, T0 + 100 * MS);
+  swap_stream(b.bytes);
+  g_autoptr(GRand) rand = g_rand_new_with_seed(3);
+  Stream st[2] = { a, b };
+  feed_random(m, st, 2, rand, out);
+  Out o;
+  out_parse(&o, out);
+  g_assert_cmpuint(o.pkts->len, ==, 100);
+  for (guint i = 0; i < 100; i++) {
+    const Pkt *p = &g_array_index(o.pkts, Pkt, i);
+    g_assert_cmpuint(p->node, ==, i % 2);
+    g_assert_cmpuint(p->seq, ==, i / 2);
+    g_assert_cmpuint(p->ts_ns, ==, T0 + i * MS);
+    g_assert_cmpuint(p->packetid, ==, ((uint64_t)p->node << 32) | p->seq);
+  }
+  g_assert_cmpstr(if_name(&o, 1), ==, "sparc:eth0");
+  g_assert_cmpuint(o.isbs->len, ==, 1);
+  const Isb *isb = &g_array_index(o.isbs, Isb, 0);
+  g_assert_cmpuint(isb->ts_ns, ==, T0 + 101 * MS);
+  g_assert_cmpuint(isb->starttime, ==, T0 + MS);
+  out_clear(&o);
+  stream_clear(&a);
+  stream_clear(&b);
+}
+
 /* ---- the real capinfos, tshark and mergecap ---------------------------- */
 
 static char *
@@ -1045,6 +1179,7 @@ main(int argc, char **argv)
   g_test_add_func("/merge/clock-offset/applied", test_clock_offset_applied);
   g_test_add_func("/merge/malformed", test_malformed);
   g_test_add_func("/merge/new-section", test_new_section);
+  g_test_add_func("/merge/other-byte-order", test_other_byte_order);
   g_test_add_func("/merge/real-tools", test_real_tools);
   g_test_add_func("/merge/failure-in-tshark", test_failure_in_tshark);
   return g_test_run();
