@@ -95,7 +95,12 @@ gboolean ncap_merge_feed(NcapMerge *m, guint src, const uint8_t *data,
  * its watermark, or the newest time written so far). A node that failed
  * before sending any IDB first gets a placeholder IDB "<name>:?" (Ethernet,
  * no packets) to carry the ISB: pcapng has no other place for a comment
- * once the section header is written. Ending a source twice is a no-op. */
+ * once the section header is written. Wireshark 4.0 shows ISB comments
+ * nowhere, so the same text is also added as an opt_comment to the first
+ * EPB (of any node) written after that ISB: frame.comment, Expert Info.
+ * If no packet follows, only the ISB holds it. reason may be the message
+ * of ncap_merge_feed()'s error: its "node <name>: " prefix is not repeated.
+ * Ending a source twice is a no-op. */
 void ncap_merge_source_end(NcapMerge *m, guint src, const char *reason);
 
 /* Appends to out whatever may be written now (header blocks first, then
