@@ -70,6 +70,7 @@ struct NcapMerge {
   bool apply_clock_offset;
   GByteArray *hdr;       /* SHB and IDBs not yet drained: always go first */
   GPtrArray *notes;      /* failure notes for the next packet written */
+  Source **heap;         /* drain's min-heap of sources by head time */
   guint n_global_ifaces;
   uint64_t last_out_ns;
   bool has_out;
@@ -440,6 +441,7 @@ ncap_merge_new(guint n_sources, const NcapMergeConfig *cfg)
   m->hdr = g_byte_array_new();
   m->notes = g_ptr_array_new_with_free_func(g_free);
   m->src = g_new0(Source, n_sources);
+  m->heap = g_new(Source *, n_sources);
   for (guint i = 0; i < n_sources; i++) {
     Source *s = &m->src[i];
     s->name = g_strdup_printf("source %u", i);
@@ -483,6 +485,7 @@ ncap_merge_free(NcapMerge *m)
     g_free(s->items);
   }
   g_free(m->src);
+  g_free(m->heap);
   g_byte_array_unref(m->hdr);
   g_ptr_array_unref(m->notes);
   g_free(m);
@@ -642,12 +645,12 @@ ncap_merge_source_end(NcapMerge *m, guint src, const char *reason)
   }
 }
 
-/* A source that may still send blocks older than ts_ns. */
+/* Head order: time, then source index, so ties are deterministic. */
 static bool
-holds_back(const Source *s, uint64_t ts_ns)
+head_before(const Source *a, const Source *b)
 {
-  return !s->ended && !s->broken && s->icount == 0 &&
-         (!s->has_watermark || s->watermark_ns < ts_ns);
+  uint64_t ta = a->items[a->ihead].ts_ns, tb = b->items[b->ihead].ts_ns;
+  return ta < tb || (ta == tb && a < b);
 }
 
 /* The source whose head has the smallest time (ties: lowest index). */
@@ -657,10 +660,28 @@ min_head(const NcapMerge *m)
   Source *best = NULL;
   for (guint i = 0; i < m->n; i++) {
     Source *s = &m->src[i];
-    if (s->icount && (!best || s->items[s->ihead].ts_ns < best->items[best->ihead].ts_ns))
+    if (s->icount && (!best || head_before(s, best)))
       best = s;
   }
   return best;
+}
+
+static void
+heap_down(Source **h, guint n, guint i)
+{
+  for (;;) {
+    guint l = 2 * i + 1, r = l + 1, min = i;
+    if (l < n && head_before(h[l], h[min]))
+      min = l;
+    if (r < n && head_before(h[r], h[min]))
+      min = r;
+    if (min == i)
+      return;
+    Source *t = h[i];
+    h[i] = h[min];
+    h[min] = t;
+    i = min;
+  }
 }
 
 /* Appends a (host byte order) EPB with one opt_comment per note added
@@ -707,22 +728,40 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
     g_byte_array_append(out, m->hdr->data, m->hdr->len);
     g_byte_array_set_size(m->hdr, 0);
   }
-  Source *s;
-  while ((s = min_head(m)) != NULL) {
+  /* Per drain, O(k): a heap of the sources with something queued, and the
+   * frontier: the time up to which every live source with nothing queued
+   * has vouched (its watermark). Watermarks do not move while draining,
+   * and a source only joins the frontier when its queue runs dry, so
+   * each packet then costs O(log k). */
+  guint hn = 0;
+  bool blocked = false;       /* a live empty source without a watermark */
+  bool has_frontier = false;
+  uint64_t frontier = 0;
+  for (guint i = 0; i < m->n; i++) {
+    Source *s = &m->src[i];
+    if (s->icount) {
+      m->heap[hn++] = s;
+    } else if (!s->ended && !s->broken) {
+      if (!s->has_watermark)
+        blocked = true;
+      else if (!has_frontier || s->watermark_ns < frontier)
+        frontier = s->watermark_ns;
+      has_frontier = true;
+    }
+  }
+  for (guint i = hn / 2; i-- > 0;)
+    heap_down(m->heap, hn, i);
+
+  while (hn) {
+    Source *s = m->heap[0];
     const Item *it = queue_head(s);
-    if (!flush_all) {
-      bool ready = true;
-      for (guint i = 0; i < m->n && ready; i++)
-        if (&m->src[i] != s && holds_back(&m->src[i], it->ts_ns))
-          ready = false;
-      if (!ready) {
-        if (now_us - it->arrival_us >= m->window_us)
-          m->released_by_window++;
-        else if (m->bytes_held > m->window_bytes)
-          m->released_by_bytes++;
-        else
-          break;
-      }
+    if (!flush_all && has_frontier && (blocked || it->ts_ns > frontier)) {
+      if (now_us - it->arrival_us >= m->window_us)
+        m->released_by_window++;
+      else if (m->bytes_held > m->window_bytes)
+        m->released_by_bytes++;
+      else
+        break;
     }
     if (it->is_epb && m->notes->len) {
       append_with_notes(out, item_bytes(s, it), it->len, m->notes);
@@ -742,6 +781,17 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
       m->has_out = true;
     }
     queue_pop(m, s);
+    if (s->icount == 0) {
+      m->heap[0] = m->heap[--hn];
+      if (!s->ended && !s->broken) {
+        /* Its watermark is at least the time just written: it may now
+         * hold the others back from there on. */
+        if (!has_frontier || s->watermark_ns < frontier)
+          frontier = s->watermark_ns;
+        has_frontier = true;
+      }
+    }
+    heap_down(m->heap, hn, 0);
   }
 }
 
