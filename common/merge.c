@@ -62,6 +62,13 @@ typedef struct {
   guint64 packets_in, packets_out, isbs, dropped_blocks;
 } Source;
 
+/* The head's time is kept beside the source so sifting touches one
+ * array, not every source's ring. */
+typedef struct {
+  uint64_t ts_ns;
+  guint idx;
+} HeapEntry;
+
 struct NcapMerge {
   guint n;
   Source *src;
@@ -70,7 +77,7 @@ struct NcapMerge {
   bool apply_clock_offset;
   GByteArray *hdr;       /* SHB and IDBs not yet drained: always go first */
   GPtrArray *notes;      /* failure notes for the next packet written */
-  Source **heap;         /* drain's min-heap of sources by head time */
+  HeapEntry *heap;       /* drain's min-heap of sources by head time */
   guint n_global_ifaces;
   uint64_t last_out_ns;
   bool has_out;
@@ -441,7 +448,7 @@ ncap_merge_new(guint n_sources, const NcapMergeConfig *cfg)
   m->hdr = g_byte_array_new();
   m->notes = g_ptr_array_new_with_free_func(g_free);
   m->src = g_new0(Source, n_sources);
-  m->heap = g_new(Source *, n_sources);
+  m->heap = g_new(HeapEntry, n_sources);
   for (guint i = 0; i < n_sources; i++) {
     Source *s = &m->src[i];
     s->name = g_strdup_printf("source %u", i);
@@ -666,22 +673,28 @@ min_head(const NcapMerge *m)
   return best;
 }
 
-static void
-heap_down(Source **h, guint n, guint i)
+static inline bool
+entry_before(const HeapEntry *a, const HeapEntry *b)
 {
+  return a->ts_ns < b->ts_ns || (a->ts_ns == b->ts_ns && a->idx < b->idx);
+}
+
+static void
+heap_down(HeapEntry *h, guint n, guint i)
+{
+  HeapEntry x = h[i];
   for (;;) {
-    guint l = 2 * i + 1, r = l + 1, min = i;
-    if (l < n && head_before(h[l], h[min]))
-      min = l;
-    if (r < n && head_before(h[r], h[min]))
+    guint l = 2 * i + 1, r = l + 1, min = l;
+    if (l >= n)
+      break;
+    if (r < n && entry_before(&h[r], &h[l]))
       min = r;
-    if (min == i)
-      return;
-    Source *t = h[i];
+    if (!entry_before(&h[min], &x))
+      break;
     h[i] = h[min];
-    h[min] = t;
     i = min;
   }
+  h[i] = x;
 }
 
 /* Appends a (host byte order) EPB with one opt_comment per note added
@@ -740,7 +753,7 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
   for (guint i = 0; i < m->n; i++) {
     Source *s = &m->src[i];
     if (s->icount) {
-      m->heap[hn++] = s;
+      m->heap[hn++] = (HeapEntry){ s->items[s->ihead].ts_ns, i };
     } else if (!s->ended && !s->broken) {
       if (!s->has_watermark)
         blocked = true;
@@ -753,7 +766,7 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
     heap_down(m->heap, hn, i);
 
   while (hn) {
-    Source *s = m->heap[0];
+    Source *s = &m->src[m->heap[0].idx];
     const Item *it = queue_head(s);
     if (!flush_all && has_frontier && (blocked || it->ts_ns > frontier)) {
       if (now_us - it->arrival_us >= m->window_us)
@@ -781,7 +794,9 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
       m->has_out = true;
     }
     queue_pop(m, s);
-    if (s->icount == 0) {
+    if (s->icount) {
+      m->heap[0].ts_ns = s->items[s->ihead].ts_ns;
+    } else {
       m->heap[0] = m->heap[--hn];
       if (!s->ended && !s->broken) {
         /* Its watermark is at least the time just written: it may now
