@@ -631,7 +631,7 @@ ncap_merge_source_end(NcapMerge *m, guint src, const char *reason)
   g_autofree char *prefix = g_strdup_printf("node %s: ", s->name);
   if (g_str_has_prefix(reason, prefix))
     reason += strlen(prefix);
-  g_autofree char *comment = g_strdup_printf("node %s failed: %.1000s", s->name,
+  g_autofree char *comment = g_strdup_printf("node %.255s failed: %.1000s", s->name,
                                              reason);
   /* Wireshark 4.0 shows no ISB comment anywhere; a packet comment it does
    * show (frame.comment, Expert Info): the first packet written after the

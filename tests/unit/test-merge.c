@@ -328,6 +328,9 @@ feed_random(NcapMerge *m, Stream *st, guint n, GRand *rand, GByteArray *out)
   g_assert_cmpuint(t.bytes_held, ==, 0);
 }
 
+static char *run(const char *const *argv);
+static char *write_tmp(const char *dir, const char *name, const GByteArray *b);
+
 /* ---- tests ------------------------------------------------------------- */
 
 /* n nodes, packets at random per-node gaps, an ISB every 20 packets, one
@@ -569,6 +572,17 @@ test_out_of_order(void)
   ncap_merge_stats(m, &t, NULL);
   g_assert_cmpuint(t.out_of_order, ==, 1);
   g_assert_cmpuint(t.packets_out, ==, 3);
+  /* Such a file is still read without complaint, just not sorted. */
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp("test-merge-XXXXXX", &error);
+  g_assert_no_error(error);
+  g_autofree char *path = write_tmp(dir, "unsorted.pcapng", out);
+  const char *cap_argv[] = { "capinfos", "-M", path, NULL };
+  g_autofree char *cap = run(cap_argv);
+  g_assert_nonnull(strstr(cap, "Number of packets:   3"));
+  g_assert_nonnull(strstr(cap, "Strict time order:   False"));
+  g_unlink(path);
+  g_rmdir(dir);
   stream_clear(&a);
   stream_clear(&b);
 }
@@ -801,6 +815,63 @@ test_malformed(void)
                                  &error));
   g_assert_cmpstr(error->message, ==,
                   "node source 1: pcapng: not a pcapng file (no section header block)");
+  stream_clear(&a);
+  stream_clear(&b);
+}
+
+/* Hostile bytes from one node: mutated streams never crash the merge, the
+ * output stays valid pcapng, and the good node loses nothing. */
+static void
+test_mutations(void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+  Stream a, b;
+  stream_init(&a, 0, "good", 9);
+  stream_init(&b, 1, "evil", 9);
+  for (guint k = 0; k < 30; k++) {
+    stream_packet(&a, T0 + 2 * k * MS);
+    stream_packet(&b, T0 + (2 * k + 1) * MS);
+    if (k % 10 == 9)
+      stream_isb(&b, T0 + (2 * k + 1) * MS);
+  }
+  guint refused = 0;
+  for (guint round = 0; round < 500; round++) {
+    g_autoptr(GByteArray) evil = g_byte_array_new();
+    g_byte_array_append(evil, b.bytes->data, b.bytes->len);
+    guint flips = (guint)g_rand_int_range(rand, 1, 6);
+    for (guint i = 0; i < flips; i++)
+      evil->data[g_rand_int_range(rand, 0, (gint32)evil->len)] =
+          (uint8_t)g_rand_int_range(rand, 0, 256);
+    if (g_rand_boolean(rand))
+      g_byte_array_set_size(evil, (guint)g_rand_int_range(rand, 0, (gint32)evil->len));
+    g_autoptr(NcapMerge) m = ncap_merge_new(2, NULL);
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    gsize off = 0;
+    gboolean alive = TRUE;
+    while (off < evil->len && alive) {
+      gsize to = MIN(off + (gsize)g_rand_int_range(rand, 1, 400), evil->len);
+      g_autoptr(GError) error = NULL;
+      alive = ncap_merge_feed(m, 1, evil->data + off, to - off, 0, &error);
+      if (!alive) {
+        g_assert_true(g_str_has_prefix(error->message, "node "));
+        ncap_merge_source_end(m, 1, error->message);
+        refused++;
+      }
+      off = to;
+      ncap_merge_drain(m, 0, FALSE, out);
+    }
+    feed_ok(m, 0, a.bytes, 0, a.bytes->len, 0);
+    ncap_merge_source_end(m, 0, NULL);
+    ncap_merge_source_end(m, 1, NULL);
+    ncap_merge_drain(m, 0, TRUE, out);
+    g_assert_cmpuint(ncap_pcapng_valid_prefix(out->data, out->len), ==, out->len);
+    NcapMergeSourceStats ss[2];
+    ncap_merge_stats(m, NULL, ss);
+    g_assert_cmpuint(ss[0].packets_out, ==, 30);
+    g_assert_cmpuint(ss[1].packets_out, ==, ss[1].packets_in);
+  }
+  g_test_message("%u of 500 mutated streams refused", refused);
+  g_assert_cmpuint(refused, >, 0);
   stream_clear(&a);
   stream_clear(&b);
 }
@@ -1178,6 +1249,7 @@ main(int argc, char **argv)
   g_test_add_func("/merge/clock-offset/recorded", test_clock_offset_recorded);
   g_test_add_func("/merge/clock-offset/applied", test_clock_offset_applied);
   g_test_add_func("/merge/malformed", test_malformed);
+  g_test_add_func("/merge/mutations", test_mutations);
   g_test_add_func("/merge/new-section", test_new_section);
   g_test_add_func("/merge/other-byte-order", test_other_byte_order);
   g_test_add_func("/merge/real-tools", test_real_tools);
