@@ -92,7 +92,7 @@ assert_eq "apt-get install ./*.deb exit status" 0 $rc
 assert_match "user nodecap" '^uid=[0-9]+\(nodecap\) gid=[0-9]+\(nodecap\)' "$(id nodecap)"
 assert_eq "nodecap's home" /var/lib/nodecap "$(getent passwd nodecap | cut -d: -f6)"
 H=/usr/bin/nodecap-helper
-assert_eq "helper owner, group, mode" "nodecap nodecap 4755" "$(stat -c '%U %G %a' $H)"
+assert_eq "helper owner, group, mode (setuid+setgid nodecap)" "nodecap nodecap 6755" "$(stat -c '%U %G %a' $H)"
 assert_eq "helper capability" "$H cap_net_raw=ep" "$(getcap $H)"
 assert_eq "/var/lib/nodecap" "nodecap nodecap 700" "$(stat -c '%U %G %a' /var/lib/nodecap)"
 assert_eq "captures directory" "nodecap nodecap 2770" "$(stat -c '%U %G %a' /var/lib/nodecap/captures)"
@@ -156,6 +156,7 @@ status=$(grep -E '^(Uid|CapEff):' /proc/${hpid:-0}/status 2>/dev/null)
 uid_t=$(id -u "$TUSER"); uid_n=$(id -u nodecap)
 assert_match "running helper: real uid = caller, effective = nodecap" \
   "Uid:[[:space:]]+$uid_t[[:space:]]+$uid_n[[:space:]]" "$status"
+assert_match "running helper: effective uid is not root" "Uid:[[:space:]]+[0-9]+[[:space:]]+[1-9]" "$status"
 if [ $has_policy = 1 ]; then
   assert_match "running helper holds no capability" 'CapEff:[[:space:]]+0000000000000000' "$status"
 fi
@@ -170,10 +171,35 @@ if [ $has_policy = 1 ]; then
   assert_match "audit line for the stream" "\"$TUSER\"" "$(cat /var/log/nodecap/audit.log)"
 fi
 
-# A finished capture in the captures directory (as the jobs worker leaves
-# it: group nodecap, 0640) must survive the purge.
-install -o nodecap -g nodecap -m 0640 "$T/cap.pcapng" /var/lib/nodecap/captures/kept.pcapng
-setpriv --reuid=nodecap --regid=nodecap --clear-groups mkdir -p /var/lib/nodecap/jobs /var/lib/nodecap/spool
+# A saved job through the installed helper: the worker runs as nodecap in
+# the package's state directory and leaves its file in the captures
+# directory, which must survive the purge.
+if $H start --help >/dev/null 2>&1; then
+  printf '[grant]\ncapture.stream = %s\ncapture.save = %s\ncaptures.read = %s\n' \
+    "$TUSER" "$TUSER" "$TUSER" > /etc/nodecap/policy.conf
+  run_as_user $H start -i lo -f "udp dst port 47312" --packet-limit 5 --json </dev/null > "$T/start.json" 2> "$T/start.err"
+  assert_eq "saved job start exit status" 0 $?
+  assert_empty "saved job start stderr" "$(cat "$T/start.err")"
+  sleep 1
+  $GEN --port 47312 --count 20 --rate 200
+  st=
+  for _ in $(seq 50); do
+    st=$(run_as_user $H status --json </dev/null 2>/dev/null |
+         python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])' 2>/dev/null)
+    [ "$st" = success ] || [ "$st" = failure ] && break
+    sleep 0.2
+  done
+  assert_eq "saved job status" success "$st"
+  kept=$(cd /var/lib/nodecap/captures && ls)
+  assert_match "saved file in the captures directory" '\.pcapng$' "$kept"
+  assert_eq "saved file: group nodecap, mode 640" "nodecap 640" \
+    "$(stat -c '%G %a' /var/lib/nodecap/captures/$kept)"
+  assert_eq "packets in the saved file" 5 "$(tshark -r /var/lib/nodecap/captures/$kept 2>/dev/null | wc -l)"
+else
+  echo "note: this helper has no saved jobs; a stand-in file plays the finished capture"
+  kept=kept.pcapng
+  install -o nodecap -g nodecap -m 0640 "$T/cap.pcapng" /var/lib/nodecap/captures/$kept
+fi
 
 # 5. Purge.
 apt-get purge -y -q nodecap nodecap-helper </dev/null > "$T/purge.log" 2>&1
@@ -185,7 +211,7 @@ for f in $H $PLUGIN $EXTCAP_DIR/nodecap /usr/bin/nodecap /etc/nodecap /var/log/n
 done
 ok "helper, plugin, extcap, configuration, logs and man pages removed"
 assert_eq "only the captures are left" \
-  "/var/lib/nodecap /var/lib/nodecap/captures /var/lib/nodecap/captures/kept.pcapng" \
+  "/var/lib/nodecap /var/lib/nodecap/captures /var/lib/nodecap/captures/$kept" \
   "$(find /var/lib/nodecap | sort | tr '\n' ' ' | sed 's/ $//')"
 assert_match "the nodecap user is kept (Debian practice)" '\(nodecap\)' "$(id nodecap 2>&1)"
 
