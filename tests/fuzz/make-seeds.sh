@@ -176,4 +176,30 @@ w("pending-minimal", {"id": "fedcba9876543210fedcba9876543210", "submitted": "x"
                       "status": "pending", "files": []})
 open(os.path.join(out, "torn"), "w").write(json.dumps(base)[:200])
 PY
+# 8. merge programs (tests/fuzz/fuzz-merge.c): the pcapng seeds fed to 2-3
+#    sources in chunks, with clock steps, drains and ends.
+python3 - "$C/merge" "$C/pcapng" <<'PY'
+import os, sys
+out, pc = sys.argv[1], sys.argv[2]; os.makedirs(out, exist_ok=True)
+files = [open(os.path.join(pc, f), "rb").read() for f in sorted(os.listdir(pc))]
+def prog(n, cfg, streams, chunk, end_fail=False):
+    b = bytearray([n - 1, cfg]); pos = [0] * len(streams); live = True
+    while live:
+        live = False
+        for s, d in enumerate(streams):
+            if pos[s] < len(d):
+                k = d[pos[s]:pos[s] + chunk]; pos[s] += len(k); live = True
+                b += bytes([(0 << 2) | s, len(k)]) + k
+        b += bytes([4 << 2, 7, 5 << 2])   # time +70 ms, drain
+    b += bytes([(7 if end_fail else 6) << 2 | 0])
+    return bytes(b)
+seeds = {
+  "two-nodes": prog(2, 0, [files[0], files[1]], 200),
+  "three-nodes-clock": prog(3, 1 | 8 | 32, [files[1], files[2], files[4]], 97),
+  "tiny-window-fail": prog(2, 2 | 4 | 16 | 8, [files[4], files[0]], 61, end_fail=True),
+  "one-node": prog(1, 0, [files[3]], 255),
+}
+for name, data in seeds.items():
+    open(os.path.join(out, name), "wb").write(data)
+PY
 echo "seeds in $C: $(find "$C" -type f | wc -l) files, $(du -sh "$C" | cut -f1)"
