@@ -72,8 +72,11 @@ CFG
     -o "extcap.nodecap.sshkey:$NCAP_SSH_KEY"
     -o "extcap.nodecap.knownhosts:$NCAP_KNOWN_HOSTS"
     -o "extcap.nodecap.remotehelper:$NCAP_HELPER"
+    -o "extcap.nodecap.loglevel:info"
+    -o "extcap.nodecap.logfile:$NCAP_TMP/extcap.log"
   )
-  export NCAP_SSH_PORT NCAP_SSH_KEY NCAP_KNOWN_HOSTS NCAP_HELPER NCAP_EXTCAP NCAP_SSH_LOG
+  NCAP_EXTCAP_LOG="$NCAP_TMP/extcap.log"
+  export NCAP_SSH_PORT NCAP_SSH_KEY NCAP_KNOWN_HOSTS NCAP_HELPER NCAP_EXTCAP NCAP_SSH_LOG NCAP_EXTCAP_LOG
   ncap_log "sshd pid $NCAP_SSHD_PID on 127.0.0.1:$NCAP_SSH_PORT"
 }
 
@@ -82,9 +85,13 @@ ncap_cli_ssh_opts() {
   echo "-p $NCAP_SSH_PORT --sshkey $NCAP_SSH_KEY --known-hosts $NCAP_KNOWN_HOSTS --remote-helper $NCAP_HELPER"
 }
 
-# Processes whose argv[0] is this test's helper path (the extcap's own
-# command line names the path too, after --remote-helper: anchor at ^).
-ncap_helper_pids() { pgrep -f -- "^$NCAP_HELPER " || true; }
+# Processes running this test's helper (or a shell running it). The
+# extcap's and tshark's own command lines name the path too, as an option
+# value: leave those out.
+ncap_helper_pids() {
+  pgrep -af -- "$NCAP_HELPER" | grep -v -e '--remote-helper' -e 'remotehelper:' |
+    cut -d' ' -f1 || true
+}
 _ncap_no_helper() { [[ -z "$(ncap_helper_pids)" ]]; }
 _ncap_some_helper() { [[ -n "$(ncap_helper_pids)" ]]; }
 
@@ -97,8 +104,53 @@ ncap_assert_no_helper() {
   fi
 }
 
+# Wait until the extcap has the helper's first bytes: from then on the
+# node's capture handle is open and packets sent are captured.
+_ncap_stream_started() { grep -q "first bytes from the helper" "$NCAP_EXTCAP_LOG"; }
+ncap_wait_stream() {
+  ncap_wait_for "${1:-15}" _ncap_stream_started ||
+    ncap_fail "the stream did not start within ${1:-15}s: $(tail -3 "$NCAP_EXTCAP_LOG" 2>&1)"
+}
+
 # Wait until a helper of this test runs (the capture has started).
 ncap_wait_helper() {
   ncap_wait_for "${1:-10}" _ncap_some_helper ||
     ncap_fail "no nodecap-helper started within ${1:-10}s"
+}
+
+# ncap_tshark_start OUT ERR [tshark args...]: tshark -i nodecap with the
+# harness's connection options, in the background (NCAP_TSHARK_PID).
+ncap_tshark_start() {
+  local out=$1 err=$2
+  shift 2
+  tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" "$@" -w "$out" 2>"$err" &
+  NCAP_TSHARK_PID=$!
+  ncap_on_exit "kill -9 $NCAP_TSHARK_PID"
+}
+
+# ncap_wait_pid_exit PID TIMEOUT_S: wait for a child, return its status
+# (124 if it outlives the timeout).
+ncap_wait_pid_exit() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then return 124; fi
+    sleep 0.1
+  done
+  wait "$pid"
+}
+
+# The extcap process of this test (its argv names our helper path).
+ncap_extcap_pid() { pgrep -f -- "--remote-helper $NCAP_HELPER" | head -1; }
+
+# tshark must read FILE without a warning on stderr.
+ncap_assert_file_clean() {
+  local f=$1 errs
+  capinfos "$f" >"$NCAP_TMP/capinfos.out" 2>"$NCAP_TMP/capinfos.err" ||
+    ncap_fail "capinfos $f: $(cat "$NCAP_TMP/capinfos.err")"
+  errs=$(grep -v 'Running as user "root"' "$NCAP_TMP/capinfos.err" || true)
+  [[ -z "$errs" ]] || ncap_fail "capinfos $f warns: $errs"
+  tshark -r "$f" >/dev/null 2>"$NCAP_TMP/tshark-r.err" ||
+    ncap_fail "tshark -r $f: $(cat "$NCAP_TMP/tshark-r.err")"
+  errs=$(grep -v 'Running as user "root"' "$NCAP_TMP/tshark-r.err" || true)
+  [[ -z "$errs" ]] || ncap_fail "tshark -r $f warns: $errs"
 }
