@@ -37,8 +37,6 @@ cli_ssh_args_clear(CliSshArgs *a)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliSshArgs, cli_ssh_args_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapSshConfig, ncap_ssh_config_clear)
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureOpts, ncap_capture_opts_clear)
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureArgs, ncap_capture_args_clear)
 
 static GOptionGroup *
 ssh_group(CliSshArgs *a)

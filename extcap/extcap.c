@@ -53,7 +53,6 @@ extcap_args_clear(ExtcapArgs *a)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ExtcapArgs, extcap_args_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapSshConfig, ncap_ssh_config_clear)
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureOpts, ncap_capture_opts_clear)
 
 bool
 ncap_extcap_is_call(int argc, char **argv)
@@ -306,19 +305,6 @@ capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
   ca.packet_limit = unless(a->packet_limit, "0");
   ca.byte_limit = unless(a->byte_limit, "0");
   ok = ncap_capture_opts_from_args(&ca, &limits, opts, error);
-  g_free(ca.iface);
-  g_free(ca.bpf);
-  g_free(ca.src_host);
-  g_free(ca.dst_host);
-  g_free(ca.src_port);
-  g_free(ca.dst_port);
-  g_free(ca.proto);
-  g_free(ca.type);
-  g_free(ca.snaplen);
-  g_free(ca.sample);
-  g_free(ca.time_limit);
-  g_free(ca.packet_limit);
-  g_free(ca.byte_limit);
   ncap_capture_args_clear(&ca);
   return ok;
 }

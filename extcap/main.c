@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "extcap.h"
 #include "ncap-error.h"
+#include "ssh.h"
 
 int
 main(int argc, char **argv)
@@ -20,8 +21,10 @@ main(int argc, char **argv)
   else
     ok = ncap_cli_run(argc, argv, &error);
   if (!ok) {
+    ncap_ssh_log("exit %d: %s", ncap_error_exit_status(error), error->message);
     ncap_error_print("nodecap", error);
     return ncap_error_exit_status(error);
   }
+  ncap_ssh_log("exit 0");
   return 0;
 }
