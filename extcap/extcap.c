@@ -5,9 +5,12 @@
  * default is applied here too, and a missing host is a clear error. */
 #include "extcap.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ncap-error.h"
 #include "node.h"
@@ -371,17 +374,12 @@ reload_interfaces(const ExtcapArgs *a, GError **error)
 }
 
 static gboolean
-run_capture(const ExtcapArgs *a, GError **error)
+run_capture_inner(const ExtcapArgs *a, GError **error)
 {
   g_auto(NcapSshConfig) cfg = {0};
   g_auto(NcapCaptureOpts) opts = {0};
   bool save = false;
 
-  if (a->fifo == NULL || *a->fifo == '\0') {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                "--capture needs --fifo PATH");
-    return FALSE;
-  }
   if (!parse_bool("--save-on-node", a->save_on_node, &save, error))
     return FALSE;
   if (save) {
@@ -397,6 +395,41 @@ run_capture(const ExtcapArgs *a, GError **error)
     return FALSE;
   return ncap_node_stream(&cfg, a->helper ? a->helper : NCAP_DEFAULT_HELPER,
                           &opts, a->fifo, true, error);
+}
+
+/* tshark/dumpcap wait on the fifo: an extcap that fails after they have
+ * opened its read end (anything slower than an instant exit) leaves
+ * tshark hanging, past -a duration, until it is killed. Opening and
+ * closing the write end gives dumpcap EOF; tshark then ends at once and
+ * shows our stderr line as "Error by extcap pipe: <line>" (checked with
+ * tshark 4.0; see docs/extcap.md). */
+static void
+release_fifo(const char *fifo)
+{
+  for (int i = 0; i < 40; i++) {
+    int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+      close(fd);
+      return;
+    }
+    if (errno != ENXIO)
+      return;
+    g_usleep(50 * 1000); /* no reader yet */
+  }
+}
+
+static gboolean
+run_capture(const ExtcapArgs *a, GError **error)
+{
+  if (a->fifo == NULL || *a->fifo == '\0') {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "--capture needs --fifo PATH");
+    return FALSE;
+  }
+  gboolean ok = run_capture_inner(a, error);
+  if (!ok)
+    release_fifo(a->fifo);
+  return ok;
 }
 
 gboolean
