@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "ncap-error.h"
@@ -16,9 +17,37 @@
 #define RELAY_BUF_SIZE (4u << 20)
 #define STDERR_KEEP 8192
 #define KEEPALIVE_US (15 * G_USEC_PER_SEC)
+/* After a stop signal: how long the helper gets to flush what it holds. */
+#define DRAIN_US (3 * G_USEC_PER_SEC)
 
 static volatile sig_atomic_t stop_flag;
 static int wake_pipe[2] = {-1, -1};
+static gint64 stop_seen_at; /* monotonic µs when the loop saw the stop */
+
+static void
+on_alarm(int sig)
+{
+  (void)sig; /* only interrupts a blocked write while draining */
+}
+
+/* Note the stop once; from then a 100 ms timer interrupts a write that a
+ * stuck reader blocks, so the drain deadline is always checked. */
+static void
+note_stop(void)
+{
+  if (stop_seen_at != 0)
+    return;
+  stop_seen_at = g_get_monotonic_time();
+  struct itimerval it = {{0, 100 * 1000}, {0, 100 * 1000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static bool
+drain_expired(void)
+{
+  return stop_seen_at != 0 &&
+         g_get_monotonic_time() - stop_seen_at > DRAIN_US;
+}
 
 static void
 on_stop_signal(int sig)
@@ -49,6 +78,8 @@ ncap_relay_install_signals(void)
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 }
 
@@ -67,8 +98,11 @@ write_all(int fd, const char *buf, size_t len, int *err)
     ssize_t w = write(fd, buf, len);
     if (w < 0) {
       if (errno == EINTR) {
-        if (stop_flag)
-          return WRITE_STOP;
+        if (stop_flag) {
+          note_stop();
+          if (drain_expired())
+            return WRITE_STOP;
+        }
         continue;
       }
       *err = errno;
@@ -148,8 +182,23 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
   gboolean ok = TRUE, remote_ended = FALSE;
   gint64 last_io = g_get_monotonic_time();
   const char *why = "stop requested";
+  bool eof_sent = false;
 
-  while (!stop_flag) {
+  for (;;) {
+    /* A stop first sends EOF to the helper, which then flushes what it
+     * captured and exits: nothing already captured is lost (what the CLI's
+     * Ctrl-C needs). A helper that does not end within DRAIN_US, or no
+     * reader left, ends it the hard way. */
+    if (stop_flag && !eof_sent) {
+      note_stop();
+      ncap_ssh_log("stop requested: EOF to the helper, draining");
+      ssh_channel_send_eof(ch);
+      eof_sent = true;
+    }
+    if (drain_expired()) {
+      why = "stop requested, the helper did not end in time";
+      break;
+    }
     int n = ssh_channel_read_timeout(ch, buf, RELAY_BUF_SIZE, 0, 0);
     if (n == SSH_ERROR) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
@@ -207,7 +256,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       out_slot = (int)nfds;
       pfd[nfds++] = (struct pollfd){.fd = outfd, .events = 0};
     }
-    int pr = poll(pfd, nfds, 1000);
+    int pr = poll(pfd, nfds, stop_seen_at ? 100 : 1000);
     if (pr < 0 && errno != EINTR) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
                   g_strerror(errno));
@@ -242,6 +291,8 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
   } else {
     ncap_ssh_log("closing the channel: %s", ok ? why : "error");
   }
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, NULL);
   /* EOF on the helper's stdin, then close: the helper exits on either. */
   if (ssh_channel_is_open(ch)) {
     ssh_channel_send_eof(ch);
