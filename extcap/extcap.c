@@ -76,9 +76,7 @@ enum { ARG_REMOTE_INTERFACE = 11, ARG_CAPTURE_TYPE = 18, ARG_LOG_LEVEL = 28 };
 static void
 print_interfaces(void)
 {
-  printf("extcap {version=%s}{help=https://github.com/nodecap/nodecap/blob/"
-         "main/docs/extcap.md}\n",
-         PROJECT_VERSION);
+  printf("extcap {version=%s}\n", PROJECT_VERSION);
   printf("interface {value=%s}{display=Remote node capture}\n",
          NCAP_EXTCAP_INTERFACE);
 }
