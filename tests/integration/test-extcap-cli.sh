@@ -43,11 +43,11 @@ ncap_assert_eq 0 $? "capture -w - exit status: $(cat "$NCAP_TMP/stdout.err")"
 ncap_assert_eq 5 "$(tshark -r - <"$NCAP_TMP/stdout.pcapng" 2>/dev/null | wc -l)" "packets on stdout"
 
 # 3. Ctrl-C ends the capture cleanly, the file is complete.
+: >"$NCAP_EXTCAP_LOG"
 timeout 30 "$X" capture 127.0.0.1 -p "$NCAP_SSH_PORT" "${SSHO[@]}" -i lo -f "udp port $PORT" \
   -w "$NCAP_TMP/int.pcapng" 2>"$NCAP_TMP/int.err" &
 x=$!
-ncap_wait_helper 10
-sleep 1
+ncap_wait_stream 20
 ncap_send_udp 7 "$PORT" int
 sleep 0.5
 kill -INT $x
