@@ -404,7 +404,10 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
 static void
 release_fifo(const char *fifo)
 {
-  for (int i = 0; i < 40; i++) {
+  /* dumpcap opens the read end shortly after starting us; on a loaded
+   * machine that can take seconds, and an instant failure (bad option,
+   * refused connection) comes first. */
+  for (int i = 0; i < 200; i++) {
     int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0) {
       close(fd);
