@@ -559,6 +559,9 @@ ncap_uploader_spawn(const NcapUploaderConfig *cfg, int *feed_fd, GError **error)
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     signal(SIGTERM, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL); /* the worker blocks its stop signals */
     int keep[4];
     int n = 0;
     keep[n++] = p[0];
@@ -573,4 +576,280 @@ ncap_uploader_spawn(const NcapUploaderConfig *cfg, int *feed_fd, GError **error)
   close(p[0]);
   *feed_fd = p[1];
   return pid;
+}
+
+/* ---- saved jobs --------------------------------------------------------- */
+
+#include <pwd.h>
+#include "ring.h"
+
+/* The group a credentials file may be readable by: the service account's
+ * own group (nodecap), never the caller's. */
+static gid_t
+service_gid(void)
+{
+  struct passwd *pw = getpwuid(geteuid());
+  return pw ? pw->pw_gid : (gid_t)-1;
+}
+
+static uid_t
+trusted_uid(const NcapHelper *h)
+{
+  /* Unprivileged test runs may use a credentials file they own. */
+  return h->secure ? (uid_t)-1 : h->caller_uid;
+}
+
+static gboolean
+settings_from_helper(const NcapHelper *h, NcapS3Settings *s, GError **error)
+{
+  g_autofree char *conf = g_build_filename(h->sysconfdir, "nodecap.conf", NULL);
+  ncap_s3_settings_init_default(s);
+  return ncap_s3_settings_load(s, h->config, conf, error);
+}
+
+gboolean
+ncap_job_uploads_check(NcapHelper *h, const char *destination, GError **error)
+{
+  NcapS3Settings s;
+  if (!settings_from_helper(h, &s, error))
+    return FALSE;
+  gboolean ok = ncap_uploader_check(&s, destination, trusted_uid(h), service_gid(), error);
+  ncap_s3_settings_clear(&s);
+  return ok;
+}
+
+void
+ncap_job_uploads_set_request(NcapJob *job, const char *destination, bool delete_after)
+{
+  if (!job->request || !JSON_NODE_HOLDS_OBJECT(job->request))
+    return;
+  JsonObject *o = json_node_get_object(job->request);
+  json_object_set_string_member(o, "destination", destination);
+  json_object_set_boolean_member(o, "upload_delete", delete_after);
+}
+
+static const char *
+request_destination(const NcapJob *job, bool *delete_after)
+{
+  if (!job->request || !JSON_NODE_HOLDS_OBJECT(job->request))
+    return NULL;
+  JsonObject *o = json_node_get_object(job->request);
+  if (delete_after)
+    *delete_after = json_object_get_boolean_member_with_default(o, "upload_delete", FALSE);
+  return obj_str(o, "destination");
+}
+
+static int
+open_uploads_dir(const NcapHelper *h, gboolean create)
+{
+  g_autofree char *path = g_build_filename(h->statedir, "uploads", NULL);
+  if (create && mkdir(path, 0700) != 0 && errno != EEXIST)
+    return -1;
+  return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+struct NcapJobUploads {
+  int feed;
+  bool delete_after;
+  GHashTable *fed;   /* names already given to the uploader */
+};
+
+NcapJobUploads *
+ncap_job_uploads_start(NcapHelper *h, const NcapJob *job, int spoolfd, int capturesfd,
+                       GError **error)
+{
+  bool del = false;
+  const char *dest = request_destination(job, &del);
+  if (!dest)
+    return NULL;
+  NcapUploaderConfig cfg = { 0 };
+  if (!settings_from_helper(h, &cfg.settings, error))
+    return NULL;
+  int recfd = open_uploads_dir(h, TRUE);
+  if (recfd < 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s/uploads: %s", h->statedir,
+                g_strerror(errno));
+    ncap_s3_settings_clear(&cfg.settings);
+    return NULL;
+  }
+  cfg.trusted_uid = trusted_uid(h);
+  cfg.reader_gid = service_gid();
+  cfg.destination = dest;
+  cfg.job_id = job->id;
+  cfg.node = job->node ? job->node : h->node;
+  cfg.delete_after = del;
+  cfg.file_dirfds[0] = spoolfd;
+  cfg.file_dirfds[1] = capturesfd;
+  cfg.n_file_dirfds = 2;
+  cfg.record_dirfd = recfd;
+  /* Announce nothing yet, but have a record at once: status shows the
+   * destination from the first moment. */
+  g_autoptr(NcapUploadRecord) rec = ncap_upload_record_new(job->id, dest, del);
+  ncap_upload_record_save(rec, recfd, NULL);
+  int feed = -1;
+  pid_t pid = ncap_uploader_spawn(&cfg, &feed, error);
+  close(recfd);
+  ncap_s3_settings_clear(&cfg.settings);
+  if (pid < 0)
+    return NULL;
+  NcapJobUploads *u = g_new0(NcapJobUploads, 1);
+  u->feed = feed;
+  u->delete_after = del;
+  u->fed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  return u;
+}
+
+/* The ring's sequence number is the last "_NNNNN" of the file name. */
+static guint
+seq_of(const char *name)
+{
+  const char *dot = g_strrstr(name, ".pcapng");
+  const char *us = dot ? g_strrstr_len(name, dot - name, "_") : NULL;
+  return us ? (guint)g_ascii_strtoull(us + 1, NULL, 10) : 0;
+}
+
+static void
+feed_one(NcapJobUploads *u, const char *name, const char *sha256)
+{
+  if (u->feed < 0 || g_hash_table_contains(u->fed, name))
+    return;
+  g_autofree char *line = sha256 ? g_strdup_printf("%u %s %s\n", seq_of(name), name, sha256)
+                                 : g_strdup_printf("%u %s\n", seq_of(name), name);
+  gsize len = strlen(line), off = 0;
+  while (off < len) {
+    ssize_t n = write(u->feed, line + off, len - off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      /* The uploader died: the record keeps what it knew; the files stay. */
+      close(u->feed);
+      u->feed = -1;
+      return;
+    }
+    off += (gsize)n;
+  }
+  g_hash_table_add(u->fed, g_strdup(name));
+}
+
+void
+ncap_job_uploads_feed_closed(NcapJobUploads *u, GPtrArray *ring_files)
+{
+  if (!u)
+    return;
+  for (guint i = 0; i < ring_files->len; i++) {
+    NcapRingFile *rf = g_ptr_array_index(ring_files, i);
+    if (rf->closed)
+      feed_one(u, rf->name, rf->sha256);
+  }
+}
+
+bool
+ncap_job_uploads_may_have_removed(const NcapJobUploads *u, const char *name)
+{
+  return u && u->delete_after && g_hash_table_contains(u->fed, name);
+}
+
+void
+ncap_job_uploads_finish(NcapJobUploads *u, GPtrArray *ring_files)
+{
+  if (!u)
+    return;
+  if (ring_files)
+    ncap_job_uploads_feed_closed(u, ring_files);
+  if (u->feed >= 0)
+    close(u->feed);
+  g_hash_table_unref(u->fed);
+  g_free(u);
+}
+
+static NcapUploadRecord *
+load_for(NcapHelper *h, const NcapJob *job)
+{
+  if (!request_destination(job, NULL))
+    return NULL;
+  int fd = open_uploads_dir(h, FALSE);
+  if (fd < 0)
+    return NULL;
+  NcapUploadRecord *r = ncap_upload_record_load(fd, job->id, NULL);
+  close(fd);
+  return r;
+}
+
+JsonNode *
+ncap_job_uploads_to_json(NcapHelper *h, const NcapJob *job)
+{
+  JsonNode *node = ncap_job_to_json(job);
+  g_autoptr(NcapUploadRecord) rec = load_for(h, job);
+  if (!rec || !JSON_NODE_HOLDS_OBJECT(node))
+    return node;
+  JsonObject *o = json_node_get_object(node);
+  json_object_set_member(o, "upload", ncap_upload_record_to_json(rec));
+  /* Each file of the job says its own state, as the issue asks. */
+  JsonNode *files = json_object_get_member(o, "files");
+  if (files && JSON_NODE_HOLDS_ARRAY(files)) {
+    JsonArray *a = json_node_get_array(files);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+      JsonObject *fo = json_array_get_object_element(a, i);
+      const char *name = fo ? obj_str(fo, "name") : NULL;
+      NcapUploadFile *f = name ? ncap_upload_record_find(rec, name) : NULL;
+      g_autofree char *st = f ? ncap_upload_file_state_string(f) : g_strdup("pending");
+      if (fo)
+        json_object_set_string_member(fo, "upload", st);
+    }
+  }
+  return node;
+}
+
+void
+ncap_job_uploads_print(NcapHelper *h, const NcapJob *job, bool json)
+{
+  g_autoptr(NcapUploadRecord) rec = load_for(h, job);
+  if (json) {
+    g_autoptr(JsonNode) node = ncap_job_uploads_to_json(h, job);
+    g_autofree char *text = json_to_string(node, TRUE);
+    printf("%s\n", text);
+  } else {
+    g_autofree char *text = ncap_job_describe(job);
+    fputs(text, stdout);
+    if (rec) {
+      printf("destination:  %s%s\n", rec->destination,
+             rec->delete_after ? " (local files removed once uploaded)" : "");
+      for (guint i = 0; i < job->files->len; i++) {
+        NcapJobFile *jf = g_ptr_array_index(job->files, i);
+        NcapUploadFile *f = ncap_upload_record_find(rec, jf->name);
+        g_autofree char *st = f ? ncap_upload_file_state_string(f) : g_strdup("pending");
+        printf("  upload %s: %s\n", jf->name, st);
+        if (f && f->state == NCAP_UPLOAD_PENDING && f->reason)
+          printf("    (%s)\n", f->reason);
+      }
+    }
+  }
+  fflush(stdout);
+}
+
+char *
+ncap_job_uploads_summary(NcapHelper *h, const NcapJob *job)
+{
+  g_autoptr(NcapUploadRecord) rec = load_for(h, job);
+  if (!rec)
+    return g_strdup("");
+  guint n[3] = { 0, 0, 0 };
+  for (guint i = 0; i < job->files->len; i++) {
+    NcapJobFile *jf = g_ptr_array_index(job->files, i);
+    NcapUploadFile *f = ncap_upload_record_find(rec, jf->name);
+    n[f ? f->state : NCAP_UPLOAD_PENDING]++;
+  }
+  return g_strdup_printf("  upload: %u uploaded, %u pending, %u failed",
+                         n[NCAP_UPLOAD_UPLOADED], n[NCAP_UPLOAD_PENDING], n[NCAP_UPLOAD_FAILED]);
+}
+
+void
+ncap_job_uploads_forget(NcapHelper *h, const char *job_id)
+{
+  int fd = open_uploads_dir(h, FALSE);
+  if (fd < 0)
+    return;
+  g_autofree char *name = record_name(job_id);
+  unlinkat(fd, name, 0);
+  close(fd);
 }

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "helper.h"
+#include "job.h"
 #include "s3.h"
 
 /* ---- upload record ------------------------------------------------------ */
@@ -114,5 +116,42 @@ gboolean ncap_uploader_run(const NcapUploaderConfig *cfg, int feed_fd, GError **
  * parent gets the write end of the feed in *feed_fd (O_CLOEXEC) and the
  * child's pid. */
 pid_t ncap_uploader_spawn(const NcapUploaderConfig *cfg, int *feed_fd, GError **error);
+
+/* ---- saved jobs --------------------------------------------------------- */
+/* The glue the saved-job verbs and worker call. A job's request object
+ * carries "destination" (and "upload_delete") when it asked for uploads;
+ * upload records live in <statedir>/uploads/<id>.upload.json. */
+
+typedef struct NcapJobUploads NcapJobUploads;
+
+/* `start`: parse --destination/--upload-delete into the checks of
+ * ncap_uploader_check (with nodecap.conf [upload] of h). */
+gboolean ncap_job_uploads_check(NcapHelper *h, const char *destination, GError **error);
+/* `start`: write destination and upload_delete into job->request. */
+void ncap_job_uploads_set_request(NcapJob *job, const char *destination, bool delete_after);
+
+/* Worker, after it dropped its privileges and opened the spool: spawn the
+ * uploader when the job names a destination (else NULL, no error).
+ * Transfer full. */
+NcapJobUploads *ncap_job_uploads_start(NcapHelper *h, const NcapJob *job, int spoolfd,
+                                       int capturesfd, GError **error);
+/* Feed every closed file of ring_files (NcapRingFile*) not fed yet. */
+void ncap_job_uploads_feed_closed(NcapJobUploads *u, GPtrArray *ring_files);
+/* TRUE when the uploader may have removed name (it was fed and the job
+ * asked for --upload-delete): a missing file is then no error. */
+bool ncap_job_uploads_may_have_removed(const NcapJobUploads *u, const char *name);
+/* Feed what is left, close the feed (the uploader ends when done) and
+ * free. */
+void ncap_job_uploads_finish(NcapJobUploads *u, GPtrArray *ring_files);
+
+/* `status`/`list`: print a job with its upload states (text: a section
+ * after the record; JSON: the record with "upload" members). */
+void ncap_job_uploads_print(NcapHelper *h, const NcapJob *job, bool json);
+/* JSON of a job with its upload states. Transfer full. */
+JsonNode *ncap_job_uploads_to_json(NcapHelper *h, const NcapJob *job);
+/* " upload: N uploaded, N pending, N failed" or "" (list rows). Transfer full. */
+char *ncap_job_uploads_summary(NcapHelper *h, const NcapJob *job);
+/* `delete`: remove the job's upload record. */
+void ncap_job_uploads_forget(NcapHelper *h, const char *job_id);
 
 #endif
