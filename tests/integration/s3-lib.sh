@@ -16,8 +16,14 @@ S3_PID=
 S3_PORT=
 
 s3_install() {
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm </dev/null >/dev/null 2>&1 || true
+  # Debian packages the tests need besides install-deps' list.
+  local need=()
+  command -v node >/dev/null || need+=(nodejs)
+  command -v npm >/dev/null || need+=(npm)
+  command -v jq >/dev/null || need+=(jq)
+  if [ ${#need[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" \
+      </dev/null >/dev/null 2>&1 || true
   fi
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     echo "node/npm not available"; return 1
