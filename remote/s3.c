@@ -228,7 +228,10 @@ ncap_s3_settings_load(NcapS3Settings *s, GKeyFile *conf, const char *conf_path,
       ok = parse_size(v, &s->part_size);
     } else if (strcmp(*k, "retry_seconds") == 0 || strcmp(*k, "retry_initial_ms") == 0 ||
                strcmp(*k, "retry_max_ms") == 0 || strcmp(*k, "timeout") == 0) {
-      ok = parse_size(v, &n) && n <= 24 * 3600 * 1000u && !strpbrk(v, "KkMmGg");
+      g_autofree char *t = g_strstrip(g_strdup(v));
+      /* Plain numbers; 0 is allowed (retry_seconds = 0: one attempt). */
+      ok = g_ascii_string_to_unsigned(t, 10, 0, 24 * 3600 * 1000u, &n, NULL) &&
+           (n > 0 || strcmp(*k, "timeout") != 0);
       guint *dst = strcmp(*k, "retry_seconds") == 0      ? &s->retry_seconds
                    : strcmp(*k, "retry_initial_ms") == 0 ? &s->retry_initial_ms
                    : strcmp(*k, "retry_max_ms") == 0     ? &s->retry_max_ms

@@ -126,10 +126,16 @@ test_settings(void)
   g_assert_cmpuint(s.retry_seconds, ==, 30);
   g_assert_cmpuint(s.retry_initial_ms, ==, 200);
   ncap_s3_settings_clear(&s);
+  g_autoptr(GKeyFile) kf0 = g_key_file_new();
+  g_assert_true(g_key_file_load_from_data(kf0, "[upload]\nretry_seconds=0\n", -1, 0, NULL));
+  g_assert_true(ncap_s3_settings_load(&s, kf0, "nodecap.conf", NULL));
+  g_assert_cmpuint(s.retry_seconds, ==, 0);
+  ncap_s3_settings_clear(&s);
 
   const char *bad[] = { "[upload]\nmultipart_threshold=lots\n", "[upload]\npart_size=0\n",
                         "[upload]\ncredentials=relative/path\n", "[upload]\nretry_seconds=5M\n",
-                        "[upload]\nendpoint=http://x\n" };
+                        "[upload]\nendpoint=http://x\n", "[upload]\ntimeout=0\n",
+                        "[upload]\nretry_seconds=-1\n" };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GKeyFile) k = g_key_file_new();
     g_autoptr(GError) err = NULL;
