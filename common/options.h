@@ -51,12 +51,16 @@ typedef struct {
   char *stall_timeout;
 } NcapCaptureArgs;
 void ncap_capture_args_clear(NcapCaptureArgs *args);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureArgs, ncap_capture_args_clear)
 
-/* GOptionEntry array for the capture options (static storage pointing into
- * args): -i -f --src-host --dst-host --src-port --dst-port --proto --type
+/* GOptionEntry array for the capture options (arg_data pointing into
+ * args, which must outlive the parse): -i/--interface -f/--filter
+ * --src-host --dst-host --src-port --dst-port --proto --type
  * --snaplen --sample --sample-by --time-limit --packet-limit --byte-limit.
  * With saved = true also --max-size --file-size --delete-on-start. With
- * stream = true also --stall-timeout. Transfer full (g_free the array). */
+ * stream = true also --stall-timeout. Descriptions give the default ranges
+ * (the node's nodecap.conf may differ). Transfer full (g_free the array;
+ * the strings in it are static). */
 GOptionEntry *ncap_capture_option_entries(NcapCaptureArgs *args, bool saved,
                                           bool stream);
 
@@ -69,27 +73,33 @@ typedef struct {
   int proto;                 /* -1 = none, else IP protocol number */
   NcapCaptureType type;
   guint32 snaplen;           /* effective: 160 for simple */
-  guint32 sample;            /* 1 = every packet */
+  guint32 sample;            /* 1 = every packet (either type) */
   bool sample_by_hash;       /* --sample-by hash (default: count) */
-  guint64 time_limit;        /* seconds, 0 = none */
+  guint64 time_limit;        /* seconds, 0 = none; simple: never 0, it
+                              * defaults to simple_time_max */
   guint64 packet_limit;      /* 0 = none */
   guint64 byte_limit;        /* 0 = none */
-  guint64 max_size_mb;       /* saved jobs: default 10 */
-  guint64 file_size_mb;      /* saved jobs: default 10 */
+  guint64 max_size_mb;       /* saved jobs: default 10 (MB = 10^6 bytes) */
+  guint64 file_size_mb;      /* saved jobs: effective size of one file,
+                              * min(--file-size (default 10), max_size_mb) */
   bool delete_on_start;
   guint64 stall_timeout;     /* seconds, default 30 */
 } NcapCaptureOpts;
 void ncap_capture_opts_clear(NcapCaptureOpts *opts);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureOpts, ncap_capture_opts_clear)
 
 /* Check every value against its range; an error names the option, the
  * value and the allowed range: "--time-limit 301: out of range (1-300 for
- * simple captures)". Code NCAP_ERROR_INVALID. */
+ * simple captures)", "--snaplen abc: not a number (1-262144)". Code
+ * NCAP_ERROR_INVALID. On success *out is filled (clear it with
+ * ncap_capture_opts_clear); on failure it is not touched. */
 gboolean ncap_capture_opts_from_args(const NcapCaptureArgs *args,
                                      const NcapLimits *limits,
                                      NcapCaptureOpts *out, GError **error);
 
 /* Parse an unsigned decimal in [min, max] for option `name`. Rejects
- * empty, signs, spaces, non-digits, overflow. */
+ * empty, signs, spaces, non-digits, overflow ("NAME VALUE: not a number
+ * (MIN-MAX)", "NAME VALUE: out of range (MIN-MAX)"), NCAP_ERROR_INVALID. */
 gboolean ncap_parse_u64(const char *name, const char *value, guint64 min,
                         guint64 max, guint64 *out, GError **error);
 
@@ -100,7 +110,11 @@ char *ncap_capture_opts_filter(const NcapCaptureOpts *opts);
 
 /* The argv (without program name) a client sends to the helper for these
  * options, each value its own element: {"-i","lo","-f","udp",...}. Only
- * non-default values. Transfer full (g_strfreev). */
+ * non-default values (a simple capture's time limit is always sent).
+ * saved = true: for `start` (adds --max-size --file-size
+ * --delete-on-start); false: for `stream` (adds --stall-timeout).
+ * Parsing the result with the same limits gives back equal options.
+ * Transfer full (g_strfreev). */
 char **ncap_capture_opts_to_argv(const NcapCaptureOpts *opts, bool saved);
 
 #endif

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The capture engine: the only code that touches pcap_t. Configure, then
+ * activate (libpcap's own two phases), then a non-blocking dispatch that
+ * turns each packet into one whole EPB for a sink. Drops from the kernel
+ * (pcap_stats) and from the sink (no room) are carried into the next EPB's
+ * epb_dropcount, so gaps are visible per packet, never silent. */
+#include "capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "ncap-error.h"
+#include "packet-id.h"
+#include "pcapng.h"
+
+#ifndef NCAP_VERSION
+#define NCAP_VERSION "0"
+#endif
+
+/* Maximum EPB overhead beyond the packet bytes: header 28, trailer 4,
+ * options (packetid 12, dropcount 12, end 4) and padding 3. */
+#define EPB_OVERHEAD 64
+
+struct NcapCapture {
+  NcapCaptureOpts opts;      /* deep copy */
+  char *node;
+  char *exclude;
+  char *filter;              /* effective BPF text as applied */
+  gsize buffer_size;
+  pcap_t *pcap;
+  int linktype;
+  guint64 session;           /* random id written in the IDB description */
+  guint8 *scratch;           /* one EPB, reused for every packet */
+  gsize scratch_len;
+  /* what the sink refused or the kernel lost, not yet reported in an EPB */
+  guint64 pending_drops;
+  guint64 kernel_drops_seen; /* last pcap_stats total */
+  guint64 start_ns, last_ns; /* first and latest timestamps (ns) */
+  gint64 start_mono;         /* monotonic start, for the time limit */
+  NcapCaptureStats stats;
+  const char *limit;
+  NcapEpbSink sink;
+  void *sink_user;
+  gboolean in_dispatch;
+};
+
+static void
+copy_opts(NcapCaptureOpts *dst, const NcapCaptureOpts *src)
+{
+  *dst = *src;
+  dst->iface = g_strdup(src->iface);
+  dst->bpf = g_strdup(src->bpf);
+  dst->src_host = g_strdup(src->src_host);
+  dst->dst_host = g_strdup(src->dst_host);
+}
+
+NcapCapture *
+ncap_capture_new(const NcapCaptureOpts *opts, const char *node)
+{
+  NcapCapture *cap = g_new0(NcapCapture, 1);
+  copy_opts(&cap->opts, opts);
+  cap->node = g_strdup(node);
+  cap->buffer_size = 64u * 1024 * 1024;
+  cap->session = ((guint64)g_random_int() << 32) | g_random_int();
+  cap->linktype = 1;
+  return cap;
+}
+
+void
+ncap_capture_free(NcapCapture *cap)
+{
+  if (cap == NULL)
+    return;
+  ncap_capture_close(cap);
+  g_free(cap->opts.iface);
+  g_free(cap->opts.bpf);
+  g_free(cap->opts.src_host);
+  g_free(cap->opts.dst_host);
+  g_free(cap->node);
+  g_free(cap->exclude);
+  g_free(cap->filter);
+  g_free(cap->scratch);
+  g_free(cap);
+}
+
+void
+ncap_capture_set_exclude(NcapCapture *cap, const char *bpf_exclude)
+{
+  g_free(cap->exclude);
+  cap->exclude = g_strdup(bpf_exclude);
+}
+
+void
+ncap_capture_set_buffer_size(NcapCapture *cap, gsize bytes)
+{
+  cap->buffer_size = bytes;
+}
+
+/* libpcap's DLT_ values equal the pcapng LINKTYPE_ values for everything a
+ * Linux node produces, except raw IP. */
+static int
+dlt_to_linktype(int dlt)
+{
+  if (dlt == DLT_RAW)
+    return 101;
+  return dlt;
+}
+
+static gboolean
+activate_error(NcapCapture *cap, int status, GError **error)
+{
+  const char *iface = cap->opts.iface;
+  const char *detail = pcap_geterr(cap->pcap);
+  switch (status) {
+  case PCAP_ERROR_NO_SUCH_DEVICE:
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_NOT_FOUND,
+                "interface \"%s\": no such interface on this node", iface);
+    break;
+  case PCAP_ERROR_PERM_DENIED:
+  case PCAP_ERROR_PROMISC_PERM_DENIED:
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_PERMISSION,
+                "interface \"%s\": capture not permitted (needs CAP_NET_RAW): %s",
+                iface, detail);
+    break;
+  case PCAP_ERROR_IFACE_NOT_UP:
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE,
+                "interface \"%s\" is down", iface);
+    break;
+  default:
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE,
+                "interface \"%s\": %s", iface,
+                detail && *detail ? detail : pcap_statustostr(status));
+  }
+  return FALSE;
+}
+
+static char *
+build_filter(NcapCapture *cap)
+{
+  g_autofree char *user = ncap_capture_opts_filter(&cap->opts);
+  if (cap->exclude && *cap->exclude) {
+    if (user && *user)
+      return g_strdup_printf("(%s) and (%s)", user, cap->exclude);
+    return g_strdup(cap->exclude);
+  }
+  return g_steal_pointer(&user);
+}
+
+gboolean
+ncap_capture_open(NcapCapture *cap, GError **error)
+{
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+
+  g_return_val_if_fail(cap->pcap == NULL, FALSE);
+  cap->pcap = pcap_create(cap->opts.iface, errbuf);
+  if (cap->pcap == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "interface \"%s\": %s",
+                cap->opts.iface, errbuf);
+    return FALSE;
+  }
+  pcap_set_snaplen(cap->pcap, (int)cap->opts.snaplen);
+  pcap_set_promisc(cap->pcap, 1);
+  /* The timeout is TPACKET_V3's block retirement time: the latency of a
+   * quiet link. 50 ms keeps a live view live at low cost. */
+  pcap_set_timeout(cap->pcap, 50);
+  pcap_set_buffer_size(cap->pcap, (int)MIN(cap->buffer_size, (gsize)G_MAXINT));
+  pcap_set_tstamp_precision(cap->pcap, PCAP_TSTAMP_PRECISION_NANO);
+
+  int status = pcap_activate(cap->pcap);
+  if (status < 0) {
+    activate_error(cap, status, error);
+    ncap_capture_close(cap);
+    return FALSE;
+  }
+
+  cap->filter = build_filter(cap);
+  if (cap->filter && *cap->filter) {
+    struct bpf_program prog;
+    if (pcap_compile(cap->pcap, &prog, cap->filter, 1,
+                     PCAP_NETMASK_UNKNOWN) < 0) {
+      /* Name the user's text, not the SSH exclusion we added. */
+      g_autofree char *user = ncap_capture_opts_filter(&cap->opts);
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "filter \"%s\": %s",
+                  user && *user ? user : cap->filter, pcap_geterr(cap->pcap));
+      ncap_capture_close(cap);
+      return FALSE;
+    }
+    int rc = pcap_setfilter(cap->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc < 0) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "filter \"%s\": %s",
+                  cap->filter, pcap_geterr(cap->pcap));
+      ncap_capture_close(cap);
+      return FALSE;
+    }
+  }
+
+  if (pcap_setnonblock(cap->pcap, 1, errbuf) < 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "interface \"%s\": %s",
+                cap->opts.iface, errbuf);
+    ncap_capture_close(cap);
+    return FALSE;
+  }
+  cap->linktype = dlt_to_linktype(pcap_datalink(cap->pcap));
+  cap->scratch_len = cap->opts.snaplen + EPB_OVERHEAD;
+  cap->scratch = g_malloc(cap->scratch_len);
+  cap->start_mono = g_get_monotonic_time();
+  cap->start_ns = (guint64)g_get_real_time() * 1000u;
+  cap->last_ns = cap->start_ns;
+  return TRUE;
+}
+
+int
+ncap_capture_fd(NcapCapture *cap)
+{
+  return cap->pcap ? pcap_get_selectable_fd(cap->pcap) : -1;
+}
+
+void
+ncap_capture_put_header(NcapCapture *cap, GByteArray *out, guint64 first_seq)
+{
+  struct utsname un;
+  g_autofree char *os = NULL;
+  g_autofree char *name = g_strdup_printf("%s:%s", cap->node, cap->opts.iface);
+  g_autofree char *desc = g_strdup_printf(
+      "nodecap session=%016" G_GINT64_MODIFIER "x first_seq=%" G_GUINT64_FORMAT
+      " sample=%u",
+      cap->session, first_seq, cap->opts.sample ? cap->opts.sample : 1);
+  if (uname(&un) == 0)
+    os = g_strdup_printf("%s %s", un.sysname, un.release);
+  NcapShbInfo shb = {
+    .hardware = uname(&un) == 0 ? un.machine : NULL,
+    .os = os,
+    .userappl = "nodecap-helper " NCAP_VERSION,
+  };
+  NcapIdbInfo idb = {
+    .linktype = (uint16_t)cap->linktype,
+    .snaplen = cap->opts.snaplen,
+    .name = name,
+    .description = desc,
+    .filter = cap->filter,
+    .tsresol = 9,
+  };
+  ncap_pcapng_put_shb(out, &shb);
+  ncap_pcapng_put_idb(out, &idb);
+}
+
+static void
+update_kernel_drops(NcapCapture *cap)
+{
+  struct pcap_stat ps;
+  if (cap->pcap == NULL || pcap_stats(cap->pcap, &ps) < 0)
+    return;
+  guint64 total = (guint64)ps.ps_drop + ps.ps_ifdrop;
+  if (total > cap->kernel_drops_seen) {
+    cap->pending_drops += total - cap->kernel_drops_seen;
+    cap->kernel_drops_seen = total;
+  }
+  cap->stats.kernel_drops = cap->kernel_drops_seen;
+}
+
+static void
+check_time_limit(NcapCapture *cap)
+{
+  if (cap->limit == NULL && cap->opts.time_limit > 0 &&
+      g_get_monotonic_time() - cap->start_mono >=
+          (gint64)cap->opts.time_limit * G_USEC_PER_SEC)
+    cap->limit = "time limit";
+}
+
+static void
+on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+  NcapCapture *cap = (NcapCapture *)user;
+
+  if (cap->limit != NULL)
+    return;
+  cap->stats.seen++;
+  guint32 caplen = MIN(h->caplen, cap->opts.snaplen);
+  guint64 id = ncap_packet_id((unsigned)cap->linktype, bytes, caplen);
+
+  if (cap->opts.sample > 1) {
+    if (cap->opts.sample_by_hash) {
+      if (id % cap->opts.sample != 0)
+        return;
+    } else if ((cap->stats.seen - 1) % cap->opts.sample != 0) {
+      return;
+    }
+  }
+
+  guint64 ts = (guint64)h->ts.tv_sec * 1000000000u + (guint64)h->ts.tv_usec;
+  NcapEpb epb = {
+    .interface_id = 0,
+    .timestamp = ts,
+    .caplen = caplen,
+    .origlen = h->len,
+    .data = bytes,
+    .has_packetid = true,
+    .packetid = id,
+    .has_dropcount = cap->pending_drops > 0,
+    .dropcount = cap->pending_drops,
+  };
+  gsize len = ncap_pcapng_encode_epb(cap->scratch, &epb);
+  if (!cap->sink(cap->scratch, len, cap->sink_user)) {
+    cap->stats.sink_drops++;
+    cap->pending_drops++;
+    return;
+  }
+  /* A packet's sequence number is its position plus the losses before it
+   * (DESIGN.md "The stream format"), so the plugin can derive it. */
+  cap->stats.next_seq += 1 + epb.dropcount;
+  cap->pending_drops = 0;
+  cap->stats.packets++;
+  cap->stats.bytes += caplen;
+  cap->last_ns = ts;
+  if (cap->opts.packet_limit && cap->stats.packets >= cap->opts.packet_limit)
+    cap->limit = "packet limit";
+  else if (cap->opts.byte_limit && cap->stats.bytes >= cap->opts.byte_limit)
+    cap->limit = "byte limit";
+}
+
+int
+ncap_capture_dispatch(NcapCapture *cap, NcapEpbSink sink, void *user,
+                      GError **error)
+{
+  guint64 before = cap->stats.packets;
+
+  if (cap->pcap == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "capture is closed");
+    return -1;
+  }
+  cap->sink = sink;
+  cap->sink_user = user;
+  update_kernel_drops(cap);
+  /* Drain what is ready, but give the caller its loop back now and then so
+   * output and signals are served even at full rate. */
+  for (int round = 0; round < 16 && cap->limit == NULL; round++) {
+    int n = pcap_dispatch(cap->pcap, -1, on_packet, (u_char *)cap);
+    if (n == PCAP_ERROR) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "interface \"%s\": %s",
+                  cap->opts.iface, pcap_geterr(cap->pcap));
+      return -1;
+    }
+    if (n <= 0)
+      break;
+  }
+  check_time_limit(cap);
+  return (int)(cap->stats.packets - before);
+}
+
+void
+ncap_capture_put_isb(NcapCapture *cap, GByteArray *out)
+{
+  update_kernel_drops(cap);
+  guint64 now = (guint64)g_get_real_time() * 1000u;
+  NcapIsb isb = {
+    .interface_id = 0,
+    .timestamp = now,
+    .present = NCAP_ISB_HAS_STARTTIME | NCAP_ISB_HAS_ENDTIME |
+               NCAP_ISB_HAS_IFRECV | NCAP_ISB_HAS_IFDROP | NCAP_ISB_HAS_OSDROP,
+    .starttime = cap->start_ns,
+    .endtime = now,
+    /* ifrecv: what reached libpcap after the filter; ifdrop: the kernel's
+     * losses; osdrop: what our own buffer refused. */
+    .ifrecv = cap->stats.seen + cap->stats.kernel_drops,
+    .ifdrop = cap->stats.kernel_drops,
+    .osdrop = cap->stats.sink_drops,
+  };
+  ncap_pcapng_put_isb(out, &isb);
+}
+
+void
+ncap_capture_stats(NcapCapture *cap, NcapCaptureStats *out)
+{
+  update_kernel_drops(cap);
+  *out = cap->stats;
+}
+
+const char *
+ncap_capture_limit_reached(NcapCapture *cap)
+{
+  check_time_limit(cap);
+  return cap->limit;
+}
+
+void
+ncap_capture_close(NcapCapture *cap)
+{
+  if (cap->pcap) {
+    update_kernel_drops(cap);
+    pcap_close(cap->pcap);
+    cap->pcap = NULL;
+  }
+}
