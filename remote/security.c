@@ -32,7 +32,7 @@
 
 #define DEFAULT_SIMPLE_INTERVAL 60
 #define DEFAULT_MAX_STREAMS 2
-#define DEFAULT_BUFFER_MB 32
+#define DEFAULT_BUFFER_MB 64
 #define MAX_BUFFER_MB 4096
 
 static struct {

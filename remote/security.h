@@ -16,7 +16,7 @@
  *   [ssh]     shared_account = capture   (the account whose keys carry --as)
  *   [rate]    simple_interval = 60       (s between simple requests; 0 = off)
  *   [streams] max_per_user = 2           (concurrent streams per user)
- *             buffer_mb = 32             (kernel buffer for a capture, MiB)
+ *             buffer_mb = 64             (kernel buffer for a capture, MiB)
  *   [user:NAME] max_streams = N, buffer_mb = N   (per-user overrides)
  */
 #ifndef NCAP_SECURITY_H

@@ -37,14 +37,17 @@ static const OptSpec global_opts[] = {
 
 /* The capture options of common/options.h (ncap_capture_option_entries). */
 #define CAPTURE_OPTS                                                        \
-  {"-i", V_IFACE}, {"-f", V_BPF}, {"--src-host", V_ADDR},                   \
+  {"-i", V_IFACE}, {"--interface", V_IFACE}, {"-f", V_BPF},                \
+  {"--filter", V_BPF}, {"--src-host", V_ADDR},                              \
   {"--dst-host", V_ADDR}, {"--src-port", V_NUM}, {"--dst-port", V_NUM},     \
   {"--proto", V_WORD}, {"--type", V_WORD}, {"--snaplen", V_NUM},            \
   {"--sample", V_NUM}, {"--sample-by", V_WORD}, {"--time-limit", V_NUM},    \
   {"--packet-limit", V_NUM}, {"--byte-limit", V_NUM}
 
+/* Not --ignore-stdin: over SSH the end of input is how a stream ends. */
 static const OptSpec stream_opts[] = {
-  CAPTURE_OPTS, {"--stall-timeout", V_NUM}, {NULL, V_NONE},
+  CAPTURE_OPTS, {"--stall-timeout", V_NUM}, {"--no-exclude-ssh", V_NONE},
+  {NULL, V_NONE},
 };
 static const OptSpec start_opts[] = {
   CAPTURE_OPTS, {"--max-size", V_NUM}, {"--file-size", V_NUM},
@@ -252,6 +255,13 @@ ncap_sshcmd_parse(const char *command, int *verb_index, GError **error)
     return refuse(error, "only nodecap-helper may run here, not %s", s), NULL;
   }
 
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    g_free(argv[0]);
+    argv[0] = g_strdup("nodecap-helper");
+    if (verb_index)
+      *verb_index = -1;
+    return g_steal_pointer(&argv);
+  }
   const VerbSpec *verb = NULL;
   int vi = -1, npos = 0;
   for (int i = 1; i < argc; i++) {

@@ -47,6 +47,10 @@ test_allowed(void)
   accept("nodecap-helper start -i lo --max-size 20 --file-size 5 --delete-on-start",
          (const char *[]){"nodecap-helper", "start", "-i", "lo", "--max-size",
                           "20", "--file-size", "5", "--delete-on-start", NULL}, 1);
+  accept("nodecap-helper stream --interface=lo --filter 'tcp port 22' --no-exclude-ssh",
+         (const char *[]){"nodecap-helper", "stream", "--interface=lo", "--filter",
+                          "tcp port 22", "--no-exclude-ssh", NULL}, 1);
+  accept("nodecap-helper --version", (const char *[]){"nodecap-helper", "--version", NULL}, -1);
   accept("nodecap-helper stop", (const char *[]){"nodecap-helper", "stop", NULL}, 1);
   accept("nodecap-helper status 0123456789abcdef0123456789abcdef --json",
          (const char *[]){"nodecap-helper", "status",
