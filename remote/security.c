@@ -269,6 +269,15 @@ ncap_security_init(NcapHelper *h, int *argc, char ***argv, GError **error)
   h->capturesdir = path_setting(h, "NCAP_CAPTURESDIR", NCAP_CAPTURESDIR);
   h->auditlog = path_setting(h, "NCAP_AUDITLOG", NCAP_AUDITLOG);
   ncap_privs_clear_env();
+  /* The stream verb leaves its own SSH session out of the capture using
+   * SSH_CONNECTION: keep it across the clearing, but only well formed (it
+   * shapes nothing but the caller's own capture filter). */
+  if (h->secure && sec.ssh_connection) {
+    g_autofree char *ip = NULL;
+    guint port = 0;
+    if (ncap_audit_parse_peer(sec.ssh_connection, &ip, &port))
+      g_setenv("SSH_CONNECTION", sec.ssh_connection, TRUE);
+  }
 
   remember_request(*argc, *argv);
   sec.audit = ncap_audit_open(h->auditlog, &sec.audit_error);
