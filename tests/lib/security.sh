@@ -38,6 +38,9 @@ sec_users_create() {
   useradd -M -d "$SEC_P/home" -s /bin/bash -U -G ncap-ops ncap-bob || return 1
   useradd -M -d "$SEC_P/home" -s /bin/bash -U -G ncap-ops ncap-carol || return 1
   useradd -M -d "$SEC_P/home" -s /bin/bash -U ncap-share || return 1
+  # Not locked ("!"): sshd without PAM refuses a locked account's keys.
+  local u
+  for u in $SEC_USERS; do usermod -p '*' "$u" || return 1; done
 }
 
 # Build the test-prefix helper and install it setuid ncaptest-svc + caps.
