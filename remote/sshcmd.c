@@ -348,3 +348,11 @@ ncap_sshcmd_find_verb(int argc, char **argv)
   }
   return -1;
 }
+
+gboolean
+ncap_sshcmd_allows_option(const char *verb, const char *name)
+{
+  const VerbSpec *v = verb ? find_verb(verb) : NULL;
+  const OptSpec *table = verb ? (v ? v->opts : NULL) : global_opts;
+  return table && find_opt(table, name, strlen(name)) != NULL;
+}

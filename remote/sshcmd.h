@@ -33,6 +33,11 @@ const char *const *ncap_sshcmd_verbs(void);
 char **ncap_sshcmd_parse(const char *command, int *verb_index,
                          GError **error);
 
+/* Does the forced command let option `name` ("-i", "--src-host") through
+ * for verb (or as a global option when verb is NULL)? For tests that keep
+ * this allow-list in step with common/options.c. */
+gboolean ncap_sshcmd_allows_option(const char *verb, const char *name);
+
 /* Index of the verb in a helper argv (global options skipped), or -1. */
 int ncap_sshcmd_find_verb(int argc, char **argv);
 

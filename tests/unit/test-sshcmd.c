@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ncap-error.h"
+#include "options.h"
 #include "sshcmd.h"
 
 static void
@@ -161,6 +162,39 @@ test_find_verb(void)
   g_assert_true(g_strv_contains(ncap_sshcmd_verbs(), "fetch"));
 }
 
+/* Every capture option common/options.c defines is let through for the
+ * verbs that take it, and nothing else: the allow-list cannot drift. */
+static void
+check_entries(const char *verb, bool saved, bool stream)
+{
+  NcapCaptureArgs args = {0};
+  g_autofree GOptionEntry *e = ncap_capture_option_entries(&args, saved, stream);
+  for (GOptionEntry *o = e; o->long_name; o++) {
+    g_autofree char *lng = g_strdup_printf("--%s", o->long_name);
+    if (!ncap_sshcmd_allows_option(verb, lng))
+      g_error("%s: %s defined in options.c but refused over SSH", verb, lng);
+    if (o->short_name) {
+      char sh[3] = {'-', o->short_name, 0};
+      if (!ncap_sshcmd_allows_option(verb, sh))
+        g_error("%s: %s defined in options.c but refused over SSH", verb, sh);
+    }
+  }
+}
+
+static void
+test_options_in_step(void)
+{
+  check_entries("stream", false, true);
+  check_entries("start", true, false);
+  /* Saved-job options are not stream options, and the reverse. */
+  g_assert_false(ncap_sshcmd_allows_option("stream", "--max-size"));
+  g_assert_false(ncap_sshcmd_allows_option("start", "--stall-timeout"));
+  g_assert_false(ncap_sshcmd_allows_option("stream", "--ignore-stdin"));
+  g_assert_false(ncap_sshcmd_allows_option(NULL, "--ssh"));
+  g_assert_false(ncap_sshcmd_allows_option(NULL, "--as"));
+  g_assert_false(ncap_sshcmd_allows_option("nosuchverb", "-i"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -170,5 +204,6 @@ main(int argc, char **argv)
   g_test_add_func("/sshcmd/messages", test_messages);
   g_test_add_func("/sshcmd/long", test_long);
   g_test_add_func("/sshcmd/find-verb", test_find_verb);
+  g_test_add_func("/sshcmd/options-in-step", test_options_in_step);
   return g_test_run();
 }
