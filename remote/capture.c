@@ -181,10 +181,18 @@ ncap_capture_open(NcapCapture *cap, GError **error)
     struct bpf_program prog;
     if (pcap_compile(cap->pcap, &prog, cap->filter, 1,
                      PCAP_NETMASK_UNKNOWN) < 0) {
-      /* Name the user's text, not the SSH exclusion we added. */
+      /* Name the user's text, not the SSH exclusion we added, and when
+       * only -f was given, exactly what they typed. */
       g_autofree char *user = ncap_capture_opts_filter(&cap->opts);
+      g_autofree char *bare = cap->opts.bpf ? g_strdup_printf("(%s)", cap->opts.bpf) : NULL;
+      const char *shown = user && *user ? user : cap->filter;
+      if (bare && g_strcmp0(user, bare) == 0)
+        shown = cap->opts.bpf;
+      const char *why = pcap_geterr(cap->pcap);
+      if (g_str_has_prefix(why, "can't parse filter expression: "))
+        why += strlen("can't parse filter expression: ");
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "filter \"%s\": %s",
-                  user && *user ? user : cap->filter, pcap_geterr(cap->pcap));
+                  shown, why);
       ncap_capture_close(cap);
       return FALSE;
     }

@@ -36,5 +36,12 @@ typedef gboolean (*NcapVerbFunc)(NcapHelper *h, int argc, char **argv,
 
 gboolean ncap_verb_interfaces(NcapHelper *h, int argc, char **argv, GError **error);
 gboolean ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error);
+/* Saved jobs (verb-start.c ... verb-fetch.c, docs/jobs.md). */
+gboolean ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error);
+gboolean ncap_verb_stop(NcapHelper *h, int argc, char **argv, GError **error);
+gboolean ncap_verb_status(NcapHelper *h, int argc, char **argv, GError **error);
+gboolean ncap_verb_list(NcapHelper *h, int argc, char **argv, GError **error);
+gboolean ncap_verb_delete(NcapHelper *h, int argc, char **argv, GError **error);
+gboolean ncap_verb_fetch(NcapHelper *h, int argc, char **argv, GError **error);
 
 #endif

@@ -17,6 +17,12 @@ static const struct {
 } verbs[] = {
   { "interfaces", ncap_verb_interfaces, "list capturable interfaces" },
   { "stream", ncap_verb_stream, "capture now, pcapng to stdout" },
+  { "start", ncap_verb_start, "start a saved capture job (ring of files)" },
+  { "stop", ncap_verb_stop, "stop the running saved job" },
+  { "status", ncap_verb_status, "show a saved job (default: the latest)" },
+  { "list", ncap_verb_list, "list the saved jobs" },
+  { "delete", ncap_verb_delete, "delete finished saved jobs and their files" },
+  { "fetch", ncap_verb_fetch, "write a saved file to stdout" },
 };
 
 static void

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `nodecap-helper stop [ID]`: ask the running saved job's worker to finish
+ * (SIGTERM; the worker runs as the service user, as this helper does) and
+ * wait until its record says it has finished, then print the record. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "helper.h"
+#include "job.h"
+#include "jobstore.h"
+#include "ncap-error.h"
+#include "jobs-compat.h"
+
+/* Finishing means an ISB, fsync and a rename per file: seconds at most. */
+#define STOP_TIMEOUT_US (120 * G_USEC_PER_SEC)
+#define STOP_POLL_US 100000
+
+gboolean
+ncap_verb_stop(NcapHelper *h, int argc, char **argv, GError **error)
+{
+  gboolean json = FALSE;
+  g_autoptr(GError) local = NULL;
+  const GOptionEntry entries[] = {
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the job record as JSON", NULL},
+      {NULL, 0, 0, 0, NULL, NULL, NULL},
+  };
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("[ID] - stop the running saved job (default: the one running)");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!g_option_context_parse(ctx, &argc, &argv, &local)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "stop: %s", local->message);
+    return FALSE;
+  }
+  h->json = h->json || json;
+  if (argc > 2) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "stop: too many arguments");
+    return FALSE;
+  }
+  const char *id = argc == 2 ? argv[1] : NULL;
+  if (id && !ncap_job_id_valid(id, error))
+    return FALSE;
+  if (!ncap_jobs_require(h, "capture.save", error))
+    return FALSE;
+
+  g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
+  if (store == NULL || !ncap_jobstore_refresh(store, error))
+    return FALSE;
+  g_autoptr(NcapJob) job = NULL;
+  if (id) {
+    job = ncap_jobstore_load(store, id, error);
+    if (job == NULL)
+      return FALSE;
+  } else {
+    job = ncap_jobstore_find_running(store, error);
+    if (job == NULL) {
+      if (error && *error == NULL)
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_NOT_FOUND,
+                    "no saved job is running on this node");
+      return FALSE;
+    }
+  }
+  gint64 deadline = g_get_monotonic_time() + STOP_TIMEOUT_US;
+  gboolean signalled = FALSE;
+  while (!ncap_job_finished(job)) {
+    if (!ncap_jobstore_lock_held(store)) {
+      /* The worker is gone without finishing: salvage now. */
+      if (!ncap_jobstore_refresh(store, error))
+        return FALSE;
+    } else if (!signalled && job->worker_pid > 0) {
+      /* Only the lock holder can be the job's worker: the record's pid is
+       * alive while the lock is held. */
+      if (kill(job->worker_pid, SIGTERM) != 0 && errno != ESRCH) {
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED, "stop: signalling job %s: %s",
+                    job->id, g_strerror(errno));
+        return FALSE;
+      }
+      signalled = TRUE;
+    }
+    if (g_get_monotonic_time() > deadline) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED,
+                  "stop: job %s did not finish within %d s", job->id,
+                  (int)(STOP_TIMEOUT_US / G_USEC_PER_SEC));
+      return FALSE;
+    }
+    g_usleep(STOP_POLL_US);
+    NcapJob *again = ncap_jobstore_load(store, job->id, error);
+    if (again == NULL)
+      return FALSE;
+    ncap_job_free(job);
+    job = again;
+  }
+  ncap_job_print(job, h->json);
+  return TRUE;
+}
