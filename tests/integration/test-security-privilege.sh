@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The permission policy and the privilege model, with real users and a
-# helper installed setuid ncaptest-svc + cap_net_raw+ep (never root):
+# helper installed setuid/setgid ncaptest-svc + cap_net_raw+ep (never root):
 # who may stream, deny over grant, root without a grant, CapEff 0 while a
 # stream runs, path overrides ignored when AT_SECURE, a writable policy
 # refused, the simple-capture rate limit, and the audit trail of it all.
@@ -151,7 +151,37 @@ assert_eq "second concurrent stream: message" \
   "nodecap-helper: too many concurrent streams for ncap-alice (limit 1); stop one first" "$(cat "$T/c.err")"
 kill -TERM $pid; wait $pid
 
-# 10. Every denial above is in the audit file, as JSON lines.
+# 10. A saved job's detached worker: every uid becomes the service user, no
+#     capability is left, and the caller cannot signal it; stop goes through
+#     the helper and the policy.
+sec_conf ''
+sec_policy '[grant]\ncapture.save = ncap-alice\n'
+sec_as ncap-alice "$SEC_H" start -i lo --time-limit 60 --json > "$T/job.json" 2> "$T/job.err" < /dev/null
+assert_eq "start as alice: exit status" 0 $?
+wpid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["worker_pid"])' "$T/job.json" 2>/dev/null)
+SVC=$(id -u "$SEC_SVC")
+if [ -n "$wpid" ] && [ -r /proc/$wpid/status ]; then
+  PIDS+=($wpid)
+  st=/proc/$wpid/status
+  assert_eq "worker Uid (real effective saved fs)" "$SVC $SVC $SVC $SVC" "$(awk '/^Uid:/{print $2, $3, $4, $5}' $st)"
+  SVCG=$(getent group "$SEC_SVC" | cut -d: -f3)
+  assert_eq "worker Gid (real effective saved fs)" "$SVCG $SVCG $SVCG $SVCG" "$(awk '/^Gid:/{print $2, $3, $4, $5}' $st)"
+  assert_eq "worker CapEff" 0000000000000000 "$(awk '/^CapEff:/{print $2}' $st)"
+  assert_eq "worker CapPrm" 0000000000000000 "$(awk '/^CapPrm:/{print $2}' $st)"
+  sec_as ncap-alice kill -TERM "$wpid" 2> /dev/null
+  assert_eq "alice cannot signal the worker" 1 $?
+  sec_as ncap-alice "$SEC_H" stop > /dev/null 2> "$T/stop.err" < /dev/null
+  assert_eq "stop as alice (capture.save): exit status" 0 $?
+  wait_gone "$wpid" 10 && ok "worker ended after stop" || fail "worker still running after stop"
+else
+  fail "no running worker after start: $(cat "$T/job.err")"
+fi
+sec_policy ''
+sec_as ncap-alice "$SEC_H" start -i lo --time-limit 60 > /dev/null 2> "$T/job2.err" < /dev/null
+assert_eq "start without capture.save: exit status" 3 $?
+assert_eq "start without capture.save: message" "nodecap-helper: permission denied: capture.save" "$(cat "$T/job2.err")"
+
+# 11. Every denial above is in the audit file, as JSON lines.
 n=$(python3 - "$SEC_P/log/audit.log" <<'PY'
 import json, sys
 n = 0
@@ -163,7 +193,7 @@ for line in open(sys.argv[1]):
 print(n)
 PY
 )
-# sections 1-6: eight refused callers
-assert_eq "denials in the audit file" 8 "$n"
+# sections 1-6: eight refused callers; section 10: one
+assert_eq "denials in the audit file" 9 "$n"
 
 summary

@@ -2,7 +2,8 @@
 # Shared by tests/integration/test-security-*.sh (run as root by ctest):
 # real test users and groups, and a copy of nodecap-helper installed the way
 # DESIGN.md says: owned by a system user, setuid to it (never root), with
-# the file capability cap_net_raw+ep.
+# the file capability cap_net_raw+ep; setgid to its group as well, so the
+# saved-job worker is in the group of the captures directory (docs/security.md).
 #
 # An AT_SECURE helper ignores every path override, so the setuid copy is a
 # separate build whose compiled-in paths point into SEC_P: the tests
@@ -46,10 +47,10 @@ sec_users_create() {
 # Build the test-prefix helper and install it setuid ncaptest-svc + caps.
 sec_install_helper() {
   rm -rf "$SEC_P"
-  mkdir -p "$SEC_P"/{bin,etc,home} "$SEC_P/state" "$SEC_P/log" || return 1
+  mkdir -p "$SEC_P"/{bin,etc,home,state,log,captures} || return 1
   chmod 0755 "$SEC_P" "$SEC_P"/{bin,etc,home}
-  chown "$SEC_SVC:$SEC_SVC" "$SEC_P/state" "$SEC_P/log"
-  chmod 0700 "$SEC_P/state" "$SEC_P/log"
+  chown "$SEC_SVC:$SEC_SVC" "$SEC_P"/{state,log,captures}
+  chmod 0700 "$SEC_P"/{state,log,captures}
   if ! cmake -S "$NCAP_SRC" -B "$SEC_BUILD" -DNCAP_BUILD_PLUGIN=OFF \
       -DNCAP_SYSCONFDIR="$SEC_P/etc" -DNCAP_STATEDIR="$SEC_P/state" \
       -DNCAP_CAPTURESDIR="$SEC_P/captures" -DNCAP_LOGDIR="$SEC_P/log" \
@@ -60,7 +61,7 @@ sec_install_helper() {
   fi
   cp "$SEC_BUILD/remote/nodecap-helper" "$SEC_H"
   # chown first: it clears file capabilities.
-  chown "$SEC_SVC:$SEC_SVC" "$SEC_H" && chmod 4755 "$SEC_H" &&
+  chown "$SEC_SVC:$SEC_SVC" "$SEC_H" && chmod 6755 "$SEC_H" &&
     setcap cap_net_raw+ep "$SEC_H"
 }
 
