@@ -40,7 +40,8 @@ static struct {
   GError *policy_error;
   NcapAudit *audit;
   GError *audit_error;
-  char **argv_owned;      /* the checked forced command */
+  char **argv_owned;      /* the checked forced command (main's argv) */
+  char **argv_strings;    /* its strings: GOption reorders argv_owned */
   char *ssh_connection;
   char *verb;
   char **args;
@@ -344,6 +345,9 @@ ncap_security_init(NcapHelper *h, int *argc, char ***argv, GError **error)
   g_free(cmd[0]);
   cmd[0] = g_strdup(av[0]);
   sec.argv_owned = cmd;
+  gsize ncmd = g_strv_length(cmd) + 1;
+  sec.argv_strings = g_new(char *, ncmd);
+  memcpy(sec.argv_strings, cmd, sizeof(char *) * ncmd);
   *argv = cmd;
   *argc = (int)g_strv_length(cmd);
   remember_request(*argc, *argv);
@@ -466,5 +470,7 @@ ncap_security_finish(NcapHelper *h, const GError *error)
   sec.audit = NULL;
   sec.slot_fd = -1;
   sec.checked = sec.denial_logged = false;
-  /* argv_owned stays: main's argv may still point into it. */
+  /* Last call of main: nothing uses argv after this. */
+  g_clear_pointer(&sec.argv_strings, g_strfreev);
+  g_clear_pointer(&sec.argv_owned, g_free);
 }

@@ -30,8 +30,8 @@
 
 /* Fill h's caller, secure, forced_command and path fields and h->config;
  * load the policy and open the audit log. Handles `--ssh [--as NAME]`
- * (replacing *argv by the checked SSH_ORIGINAL_COMMAND; the new vector is
- * owned by this module until ncap_security_finish) and refuses --ssh/--as
+ * (replacing *argv by the checked SSH_ORIGINAL_COMMAND; the new vector and
+ * its strings are owned by this module until ncap_security_finish) and refuses --ssh/--as
  * anywhere else. Path overrides NCAP_SYSCONFDIR, NCAP_STATEDIR,
  * NCAP_CAPTURESDIR, NCAP_AUDITLOG from the environment are honoured only
  * when not AT_SECURE; when AT_SECURE the environment is cleared. A refused
@@ -61,7 +61,8 @@ guint ncap_security_simple_interval(NcapHelper *h);
 guint ncap_security_max_streams(NcapHelper *h);
 
 /* Audit the verb's outcome (error NULL = "ok") when the verb is audited or
- * a permission was checked, then free what init kept. Call once, last. */
+ * a permission was checked, then free what init kept (the forced-command
+ * argv included: call it once, last, when argv is no longer used). */
 void ncap_security_finish(NcapHelper *h, const GError *error);
 
 #endif
