@@ -192,6 +192,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   }
 
   g_autoptr(NcapCapture) cap = ncap_capture_new(opts, h->node);
+  ncap_capture_set_clock_shift(cap, h->clock_shift_ns);
   if (buffer_size > 0)
     ncap_capture_set_buffer_size(cap, buffer_size);
   if (!ncap_capture_open(cap, &error)) {
