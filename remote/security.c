@@ -129,6 +129,11 @@ conf_uint(NcapHelper *h, const char *group, const char *key, guint def,
   if (!h->config || !g_key_file_has_key(h->config, group, key, NULL))
     return TRUE;
   g_autofree char *v = g_key_file_get_value(h->config, group, key, NULL);
+  /* GKeyFile has no trailing comments; the shipped nodecap.conf writes
+   * "simple_interval = 60   # s", so allow one after the number. */
+  char *hash = v ? strchr(v, '#') : NULL;
+  if (hash)
+    *hash = '\0';
   guint64 n = 0;
   if (!v || !g_ascii_string_to_unsigned(g_strstrip(v), 10, 0, max, &n, NULL)) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_CONFIG,
