@@ -4,12 +4,11 @@
  * maps its GError to one line on stderr and an exit status. */
 #include <stdio.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <unistd.h>
-#include <pwd.h>
 
 #include "helper.h"
 #include "ncap-error.h"
+#include "security.h"
 
 static const struct {
   const char *name;
@@ -35,15 +34,6 @@ usage(FILE *f)
     fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
 }
 
-/* Path from the environment only when the process is not privileged
- * (AT_SECURE: setuid or file capabilities): tests run unprivileged. */
-static char *
-path_setting(const NcapHelper *h, const char *env, const char *compiled)
-{
-  const char *v = h->secure ? NULL : g_getenv(env);
-  return g_strdup(v && *v ? v : compiled);
-}
-
 static void
 helper_clear(NcapHelper *h)
 {
@@ -57,43 +47,31 @@ helper_clear(NcapHelper *h)
     g_key_file_unref(h->config);
 }
 
+/* nodecap.conf was opened and checked (root-owned) by ncap_security_init. */
 static gboolean
 load_config(NcapHelper *h, GError **error)
 {
   g_autofree char *path = g_build_filename(h->sysconfdir, "nodecap.conf", NULL);
-  g_autoptr(GError) local = NULL;
-  h->config = g_key_file_new();
   ncap_limits_init_default(&h->limits);
-  if (!g_key_file_load_from_file(h->config, path, G_KEY_FILE_NONE, &local)) {
-    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-      return TRUE;
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_CONFIG, "%s: %s", path, local->message);
-    return FALSE;
-  }
   return ncap_limits_load_keyfile(&h->limits, h->config, path, error);
 }
 
 int
 main(int argc, char **argv)
 {
+  /* Identity first, before anything can change it; keep only CAP_NET_RAW. */
+  ncap_privs_init();
   NcapHelper h = { 0 };
-  /* Identity first, before anything can change it. */
-  h.caller_uid = getuid();
-  h.caller_gid = getgid();
-  h.secure = getauxval(AT_SECURE) != 0;
-
-  struct passwd *pw = getpwuid(h.caller_uid);
-  h.caller_name = g_strdup(pw ? pw->pw_name : "?");
-  h.sysconfdir = path_setting(&h, "NCAP_SYSCONFDIR", NCAP_SYSCONFDIR);
-  h.statedir = path_setting(&h, "NCAP_STATEDIR", NCAP_STATEDIR);
-  h.capturesdir = path_setting(&h, "NCAP_CAPTURESDIR", NCAP_CAPTURESDIR);
-  h.auditlog = path_setting(&h, "NCAP_AUDITLOG", NCAP_AUDITLOG);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  /* Caller, paths (overrides only when not AT_SECURE), nodecap.conf,
+   * policy, audit; `--ssh [--as NAME]` replaces argv by the checked
+   * SSH_ORIGINAL_COMMAND. */
+  if (!ncap_security_init(&h, &argc, &argv, &error))
+    goto fail;
   h.node = g_strdup(g_get_host_name());
   if (!h.secure && g_getenv("NCAP_TEST_CLOCK_OFFSET_NS"))
     h.clock_shift_ns = g_ascii_strtoll(g_getenv("NCAP_TEST_CLOCK_OFFSET_NS"), NULL, 10);
-
-  g_autoptr(GError) error = NULL;
-  int status = 0;
 
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     usage(argc < 2 ? stderr : stdout);
@@ -120,6 +98,7 @@ fail:
   ncap_error_print("nodecap-helper", error);
   status = ncap_error_exit_status(error);
 out:
+  ncap_security_finish(&h, error); /* audits the outcome */
   helper_clear(&h);
   return status;
 }

@@ -23,6 +23,7 @@
 #include "helper.h"
 #include "ncap-error.h"
 #include "pcapng.h"
+#include "security.h"
 
 /* Queue between the capture and stdout. 64 MiB holds about half a second
  * of a saturated gigabit link, on top of the kernel ring. */
@@ -178,6 +179,9 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   int sfd = -1;
   sigset_t oldmask;
 
+  /* Policy before anything else: a denied call opens nothing. */
+  if (!ncap_policy_require(h, "capture.stream", error))
+    goto out;
   if (!g_option_context_parse(ctx, &argc, &argv, error)) {
     if (*error)
       (*error)->domain = NCAP_ERROR, (*error)->code = NCAP_ERROR_INVALID;
@@ -195,7 +199,13 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     h->node = g_strdup(node_opt);
   }
 
+  if (opts.type == NCAP_CAPTURE_SIMPLE && !ncap_security_rate_simple(h, error))
+    goto out;
+  if (!ncap_security_stream_slot(h, error))
+    goto out;
+
   cap = ncap_capture_new(&opts, h->node);
+  ncap_capture_set_buffer_size(cap, ncap_security_buffer_size(h));
   ncap_capture_set_clock_shift(cap, h->clock_shift_ns);
   if (!no_exclude) {
     g_autofree char *ex = ssh_exclusion();
@@ -205,6 +215,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   if (!ncap_capture_open(cap, error))
     goto out;
   /* From here on the handle is open: nothing below needs privilege. */
+  if (!ncap_privs_drop_all(NCAP_PRIVS_TO_CALLER, error))
+    goto out;
 
   sfd = signal_fd_setup(&oldmask);
   int out_fd = STDOUT_FILENO;
