@@ -23,6 +23,7 @@ typedef enum {
   V_NUM,    /* unsigned decimal */
   V_WORD,   /* a keyword: letters, digits, - _ */
   V_NODE,   /* a node name: letters, digits, . _ - */
+  V_DEST,   /* an upload destination: s3://bucket/prefix */
 } ValueKind;
 
 typedef struct {
@@ -51,7 +52,8 @@ static const OptSpec stream_opts[] = {
 };
 static const OptSpec start_opts[] = {
   CAPTURE_OPTS, {"--max-size", V_NUM}, {"--file-size", V_NUM},
-  {"--delete-on-start", V_NONE}, {NULL, V_NONE},
+  {"--delete-on-start", V_NONE}, {"--destination", V_DEST},
+  {"--upload-delete", V_NONE}, {NULL, V_NONE},
 };
 static const OptSpec delete_opts[] = {{"--all", V_NONE}, {NULL, V_NONE}};
 static const OptSpec no_opts[] = {{NULL, V_NONE}};
@@ -69,6 +71,7 @@ value_ok(ValueKind kind, const char *v)
   case V_NUM: extra = NULL; break;
   case V_WORD: extra = "-_"; break;
   case V_NODE: extra = "._-"; break;
+  case V_DEST: extra = ":/._-"; max = 1024; break;
   default: return false;
   }
   gsize len = strlen(v);
@@ -94,6 +97,7 @@ typedef struct {
 
 static const VerbSpec verbs[] = {
   {"interfaces", no_opts, 0, 0, POS_NONE},
+  {"clock", no_opts, 0, 0, POS_NONE},
   {"stream", stream_opts, 0, 0, POS_NONE},
   {"start", start_opts, 0, 0, POS_NONE},
   {"stop", no_opts, 0, 1, POS_ID},

@@ -9,7 +9,7 @@
 #include "jobstore.h"
 #include "ncap-error.h"
 #include "uploader.h"
-#include "jobs-compat.h"
+#include "security.h"
 
 gboolean
 ncap_verb_delete(NcapHelper *h, int argc, char **argv, GError **error)
@@ -36,7 +36,7 @@ ncap_verb_delete(NcapHelper *h, int argc, char **argv, GError **error)
   }
   if (!all && !ncap_job_id_valid(argv[1], error))
     return FALSE;
-  if (!ncap_jobs_require(h, "captures.delete", error))
+  if (!ncap_policy_require(h, "captures.delete", error))
     return FALSE;
   g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
   if (store == NULL || !ncap_jobstore_refresh(store, error))

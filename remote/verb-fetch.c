@@ -15,7 +15,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
-#include "jobs-compat.h"
+#include "security.h"
 
 #define FETCH_CHUNK (1024 * 1024)
 
@@ -60,7 +60,7 @@ ncap_verb_fetch(NcapHelper *h, int argc, char **argv, GError **error)
   const char *id = argv[1], *want = argc == 3 ? argv[2] : NULL;
   if (!ncap_job_id_valid(id, error))
     return FALSE;
-  if (!ncap_jobs_require(h, "captures.read", error))
+  if (!ncap_policy_require(h, "captures.read", error))
     return FALSE;
   g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
   if (store == NULL || !ncap_jobstore_refresh(store, error))

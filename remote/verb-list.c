@@ -8,7 +8,7 @@
 #include "jobstore.h"
 #include "ncap-error.h"
 #include "uploader.h"
-#include "jobs-compat.h"
+#include "security.h"
 
 gboolean
 ncap_verb_list(NcapHelper *h, int argc, char **argv, GError **error)
@@ -30,7 +30,7 @@ ncap_verb_list(NcapHelper *h, int argc, char **argv, GError **error)
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "list: unexpected argument");
     return FALSE;
   }
-  if (!ncap_jobs_require(h, "captures.read", error))
+  if (!ncap_policy_require(h, "captures.read", error))
     return FALSE;
   g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
   if (store == NULL || !ncap_jobstore_refresh(store, error))

@@ -12,7 +12,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
-#include "jobs-compat.h"
+#include "security.h"
 #include "uploader.h"
 #include "worker.h"
 
@@ -121,11 +121,11 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
   }
   if (!ncap_capture_opts_from_args(&args, &h->limits, &opts, error))
     goto out;
-  if (!ncap_jobs_require(h, "capture.save", error))
+  if (!ncap_policy_require(h, "capture.save", error))
     goto out;
-  if (opts.delete_on_start && !ncap_jobs_require(h, "captures.delete", error))
+  if (opts.delete_on_start && !ncap_policy_require(h, "captures.delete", error))
     goto out;
-  if (opts.type == NCAP_CAPTURE_SIMPLE && !ncap_jobs_rate_simple(h, error))
+  if (opts.type == NCAP_CAPTURE_SIMPLE && !ncap_security_rate_simple(h, error))
     goto out;
   if (upload_delete && !destination) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "start: --upload-delete needs --destination");
@@ -133,7 +133,7 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
   }
   /* A bad destination is refused before anything is captured. */
   if (destination && (!ncap_job_uploads_check(h, destination, error) ||
-                      !ncap_jobs_require(h, "captures.upload", error)))
+                      !ncap_policy_require(h, "captures.upload", error)))
     goto out;
 
   store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
@@ -154,7 +154,7 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
     ncap_job_uploads_set_request(job, destination, upload_delete);
   if (!ncap_jobstore_save(store, job, error))
     goto out;
-  if (ncap_worker_spawn(h, store, job, &opts, ncap_jobs_buffer_size(h),
+  if (ncap_worker_spawn(h, store, job, &opts, ncap_security_buffer_size(h),
                         lock_fd, error)) {
     /* Print what the record says now: running, with its first file. */
     g_autoptr(NcapJob) now = ncap_jobstore_load(store, job->id, NULL);

@@ -9,7 +9,7 @@
 #include "jobstore.h"
 #include "ncap-error.h"
 #include "uploader.h"
-#include "jobs-compat.h"
+#include "security.h"
 
 gboolean
 ncap_verb_status(NcapHelper *h, int argc, char **argv, GError **error)
@@ -35,7 +35,7 @@ ncap_verb_status(NcapHelper *h, int argc, char **argv, GError **error)
   const char *id = argc == 2 ? argv[1] : NULL;
   if (id && !ncap_job_id_valid(id, error))
     return FALSE;
-  if (!ncap_jobs_require(h, "captures.read", error))
+  if (!ncap_policy_require(h, "captures.read", error))
     return FALSE;
   g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
   if (store == NULL || !ncap_jobstore_refresh(store, error))

@@ -10,7 +10,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
-#include "jobs-compat.h"
+#include "security.h"
 
 /* Finishing means an ISB, fsync and a rename per file: seconds at most. */
 #define STOP_TIMEOUT_US (120 * G_USEC_PER_SEC)
@@ -40,7 +40,7 @@ ncap_verb_stop(NcapHelper *h, int argc, char **argv, GError **error)
   const char *id = argc == 2 ? argv[1] : NULL;
   if (id && !ncap_job_id_valid(id, error))
     return FALSE;
-  if (!ncap_jobs_require(h, "capture.save", error))
+  if (!ncap_policy_require(h, "capture.save", error))
     return FALSE;
 
   g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, error);

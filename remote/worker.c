@@ -16,7 +16,8 @@
 
 #include "capture.h"
 #include "ncap-error.h"
-#include "jobs-compat.h"
+#include "privs.h"
+#include "security.h"
 #include "ring.h"
 #include "uploader.h"
 
@@ -203,7 +204,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   /* The handle is open: nothing more needs privilege. The worker becomes
    * the service user in every uid, so the caller cannot signal it; `stop`
    * goes through the helper and its policy. */
-  if (!ncap_jobs_drop_privs(&error)) {
+  if (!ncap_privs_drop_all(NCAP_PRIVS_TO_SERVICE, &error)) {
     fail_early(store, job, error, report_fd);
     return 1;
   }

@@ -20,6 +20,18 @@ ncap_sshd_start() {
   cp "$dir/client_ed25519.pub" "$dir/authorized_keys"
   NCAP_SSH_LOG="$dir/sshd.log"
 
+  # The node's helper names nobody by default, root included: give this
+  # test's node a policy granting root everything, and private state,
+  # captures and audit paths. sshd hands them to the helper (SetEnv); a
+  # test helper is not setuid, so it honours them.
+  NCAP_NODE_ETC="$NCAP_TMP/node/etc"; NCAP_NODE_STATE="$NCAP_TMP/node/state"
+  NCAP_NODE_CAPTURES="$NCAP_NODE_STATE/captures"; NCAP_NODE_AUDIT="$NCAP_TMP/node/audit.log"
+  mkdir -p "$NCAP_NODE_ETC" "$NCAP_NODE_CAPTURES"
+  cp "$NCAP_SRC/tests/lib/policy-all.conf" "$NCAP_NODE_ETC/policy.conf"
+  chmod 644 "$NCAP_NODE_ETC/policy.conf"
+  export NCAP_NODE_ETC NCAP_NODE_STATE NCAP_NODE_CAPTURES NCAP_NODE_AUDIT
+  : "${NCAP_SSHD_EXTRA_CONFIG:=}"
+
   for try in 1 2 3 4 5; do
     port=$(ncap_random_port 30000 39000)
     cat >"$dir/sshd_config" <<CFG
@@ -37,6 +49,8 @@ PermitUserEnvironment no
 PidFile $dir/sshd.pid
 LogLevel VERBOSE
 MaxStartups 50
+SetEnv NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT
+$NCAP_SSHD_EXTRA_CONFIG
 CFG
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$NCAP_SSH_LOG" &
     NCAP_SSHD_PID=$!
