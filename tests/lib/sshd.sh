@@ -121,15 +121,22 @@ ncap_assert_no_helper() {
 # Wait until the extcap has the helper's first bytes: from then on the
 # node's capture handle is open and packets sent are captured.
 _ncap_stream_started() { grep -q "first bytes from the helper" "$NCAP_EXTCAP_LOG"; }
+# Starting the helper over SSH takes seconds on a loaded machine (sshd runs
+# it through the login shell, which reads the account's rc files): waits
+# are never shorter than NCAP_MIN_WAIT (45 s) — they return as soon as the
+# condition holds, so a generous bound costs nothing when things work.
+_ncap_wait_bound() { local w=${1:-0} m=${NCAP_MIN_WAIT:-45}; echo $(( w > m ? w : m )); }
 ncap_wait_stream() {
-  ncap_wait_for "${1:-15}" _ncap_stream_started ||
-    ncap_fail "the stream did not start within ${1:-15}s: $(tail -3 "$NCAP_EXTCAP_LOG" 2>&1)"
+  local w; w=$(_ncap_wait_bound "${1:-}")
+  ncap_wait_for "$w" _ncap_stream_started ||
+    ncap_fail "the stream did not start within ${w}s: $(tail -3 "$NCAP_EXTCAP_LOG" 2>&1)"
 }
 
 # Wait until a helper of this test runs (the capture has started).
 ncap_wait_helper() {
-  ncap_wait_for "${1:-10}" _ncap_some_helper ||
-    ncap_fail "no nodecap-helper started within ${1:-10}s"
+  local w; w=$(_ncap_wait_bound "${1:-}")
+  ncap_wait_for "$w" _ncap_some_helper ||
+    ncap_fail "no nodecap-helper started within ${w}s"
 }
 
 # ncap_tshark_start OUT ERR [tshark args...]: tshark -i nodecap with the
