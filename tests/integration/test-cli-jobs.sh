@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Saved jobs from the analyst's side, over a real sshd: nodecap start /
+# status / stop / list / fetch / delete, the node's errors relayed (busy,
+# hostile id, unknown file), fetch's sha256 check against the job record
+# (a file tampered with on the node is caught and kept as .bad), mergecap
+# of the fetched directory, several hosts in one call, and the extcap's
+# Save on node through tshark.
+source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/../lib/sshd.sh"
+
+# The node's helper keeps its state in this test's directories (the
+# helper honours these only when it is not privileged); sshd hands them
+# to it with SetEnv.
+ST=$NCAP_TMP/state CAP=$NCAP_TMP/cap ETC=$NCAP_TMP/etc
+mkdir -p "$ST" "$CAP" "$ETC"
+[[ -f "$NCAP_SRC/tests/lib/policy-all.conf" ]] && cp "$NCAP_SRC/tests/lib/policy-all.conf" "$ETC/policy.conf"
+NCAP_SSHD_SETENV="NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log"
+ncap_sshd_start
+
+X="$NCAP_BUILD/extcap/nodecap"
+HOST="127.0.0.1"
+PORT=$(ncap_random_port 40000 49000)
+SSHO=(-p "$NCAP_SSH_PORT" --sshkey "$NCAP_SSH_KEY" --known-hosts "$NCAP_KNOWN_HOSTS"
+  --remote-helper "$NCAP_HELPER" --log-level info --log-file "$NCAP_EXTCAP_LOG")
+GEN=(python3 "$NCAP_SRC/tests/lib/udpgen.py" --port "$PORT")
+jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+npk() { capinfos -M -c -T -r "$1" | cut -f2; }
+# No worker may outlive the test, whatever happens.
+ncap_on_exit "NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log $NCAP_BUILD/remote/nodecap-helper stop"
+pass() { ncap_log "ok ($SECONDS s): $*"; }
+
+# 1. start over SSH: a ring of 1 MB files.
+"$X" start "$HOST" "${SSHO[@]}" -i lo -f "udp dst port $PORT" --file-size 1 --max-size 5 --json \
+  >"$NCAP_TMP/start.json" 2>"$NCAP_TMP/start.err"
+ncap_assert_eq 0 $? "start exit status: $(cat "$NCAP_TMP/start.err")"
+ID=$(jget "$NCAP_TMP/start.json" 'j["id"]')
+[[ "$ID" =~ ^[0-9a-f]{32}$ ]] || ncap_fail "start printed no job id: $(cat "$NCAP_TMP/start.json")"
+ncap_assert_eq running "$(jget "$NCAP_TMP/start.json" 'j["status"]')" "status in start's record"
+pass "start $ID"
+
+# 2. status (by id, JSON; and the default job, text) says running.
+"$X" status "$HOST" "${SSHO[@]}" "$ID" --json >"$NCAP_TMP/status.json" || ncap_fail "status --json failed"
+ncap_assert_eq running "$(jget "$NCAP_TMP/status.json" 'j["status"]')" "status --json"
+out=$("$X" status "$HOST" "${SSHO[@]}")
+ncap_assert_contains "$out" "job:          $ID" "status text names the job"
+ncap_assert_contains "$out" "status:       running" "status text"
+pass "status running"
+
+# 3. a second start: the node's busy error, one line, exit 4.
+"$X" start "$HOST" "${SSHO[@]}" -i lo >"$NCAP_TMP/busy.out" 2>"$NCAP_TMP/busy.err"
+rc=$?
+ncap_assert_eq 4 $rc "second start exit status (busy)"
+ncap_assert_eq 1 "$(wc -l <"$NCAP_TMP/busy.err")" "busy error lines"
+ncap_assert_contains "$(cat "$NCAP_TMP/busy.err")" "nodecap: $HOST: " "busy error names the node"
+ncap_assert_contains "$(cat "$NCAP_TMP/busy.err")" "job $ID is already running" "busy error names the job"
+ncap_assert_eq "" "$(cat "$NCAP_TMP/busy.out")" "busy start stdout"
+pass "busy: $(cat "$NCAP_TMP/busy.err")"
+
+# 4. traffic (about 2.4 MB: three files), then stop.
+"${GEN[@]}" --count 4000 --size 600 --rate 20000
+sleep 0.5
+"$X" stop "$HOST" "${SSHO[@]}" >"$NCAP_TMP/stop.out" 2>"$NCAP_TMP/stop.err"
+ncap_assert_eq 0 $? "stop exit status: $(cat "$NCAP_TMP/stop.err")"
+ncap_assert_contains "$(cat "$NCAP_TMP/stop.out")" "status:       success: stopped" "stop prints the final record"
+pass "stop"
+
+# 5. list: the job, success, with its packet count; --json passes the
+# node's array through.
+"$X" list "$HOST" "${SSHO[@]}" >"$NCAP_TMP/list.out" || ncap_fail "list failed"
+row=$(grep "^$ID" "$NCAP_TMP/list.out") || ncap_fail "list has no row for $ID: $(cat "$NCAP_TMP/list.out")"
+[[ "$row" =~ ^$ID\ +success\ +[0-9T:-]+\ +4000\ + ]] || ncap_fail "list row: $row"
+head -1 "$NCAP_TMP/list.out" | grep -q '^ID  *STATUS  *STARTED  *PACKETS  *FILES  *REASON' || ncap_fail "list header: $(head -1 "$NCAP_TMP/list.out")"
+"$X" list "$HOST" "${SSHO[@]}" --json >"$NCAP_TMP/list.json" || ncap_fail "list --json failed"
+ncap_assert_eq "$ID success 4000" "$(jget "$NCAP_TMP/list.json" '" ".join([j[0]["id"], j[0]["status"], str(j[0]["packets"])])')" "list --json"
+pass "list: $row"
+
+# 6. fetch the whole job into a directory, with the progress display.
+"$X" status "$HOST" "${SSHO[@]}" "$ID" --json >"$NCAP_TMP/rec.json"
+NFILES=$(jget "$NCAP_TMP/rec.json" 'len(j["files"])')
+INFILES=$(jget "$NCAP_TMP/rec.json" 'j["packets"] - j["discarded_packets"]')
+((NFILES >= 3)) || ncap_fail "expected at least 3 files in the record, got $NFILES"
+mkdir "$NCAP_TMP/dl"
+"$X" fetch "$HOST" "${SSHO[@]}" "$ID" -o "$NCAP_TMP/dl" --progress >"$NCAP_TMP/fetch.out" 2>"$NCAP_TMP/fetch.err"
+ncap_assert_eq 0 $? "fetch exit status: $(cat "$NCAP_TMP/fetch.err")"
+ncap_assert_eq "$NFILES" "$(grep -c 'sha256 ok$' "$NCAP_TMP/fetch.out")" "files reported verified"
+ncap_assert_contains "$(cat "$NCAP_TMP/fetch.err")" "fetch: $NFILES/$NFILES files" "progress line"
+ncap_assert_contains "$(cat "$NCAP_TMP/fetch.err")" "100%" "progress reaches 100%"
+ncap_assert_eq "$NFILES" "$(ls "$NCAP_TMP/dl"/*.pcapng | wc -l)" "fetched .pcapng files"
+ncap_assert_eq "" "$(ls -A "$NCAP_TMP/dl" | grep -v '\.pcapng$')" "nothing else in the directory"
+total=0
+for f in "$NCAP_TMP/dl"/*.pcapng; do
+  n=$(basename "$f")
+  ncap_assert_eq "$(jget "$NCAP_TMP/rec.json" "[x['sha256'] for x in j['files'] if x['name']=='$n'][0]")" \
+    "$(sha256sum "$f" | cut -d' ' -f1)" "sha256 of $n"
+  cmp -s "$f" "$CAP/$n" || ncap_fail "$n differs from the node's file"
+  ncap_assert_file_clean "$f"
+  total=$((total + $(npk "$f")))
+done
+ncap_assert_eq "$INFILES" "$total" "packets in the fetched files = record packets - overwritten"
+mergecap -w "$NCAP_TMP/all.pcapng" "$NCAP_TMP/dl"/*.pcapng 2>"$NCAP_TMP/merge.err"
+ncap_assert_eq 0 $? "mergecap of the directory: $(cat "$NCAP_TMP/merge.err")"
+ncap_assert_file_clean "$NCAP_TMP/all.pcapng"
+ncap_assert_eq "$total" "$(npk "$NCAP_TMP/all.pcapng")" "packets after mergecap"
+pass "fetch: $NFILES files, $total packets, verified and merged"
+
+# 7. fetch again: files already here and right are not fetched again.
+out=$("$X" fetch "$HOST" "${SSHO[@]}" "$ID" -o "$NCAP_TMP/dl" 2>&1) || ncap_fail "second fetch: $out"
+ncap_assert_eq "$NFILES" "$(grep -c 'already here' <<<"$out")" "second fetch keeps verified files"
+# ... and a partial or damaged local file is replaced.
+first=$(ls "$NCAP_TMP/dl" | head -1)
+truncate -s 100 "$NCAP_TMP/dl/$first"
+"$X" fetch "$HOST" "${SSHO[@]}" "$ID" "$first" -o "$NCAP_TMP/dl" --json >"$NCAP_TMP/one.json" || ncap_fail "fetch of one file failed"
+ncap_assert_eq "fetched $first" "$(jget "$NCAP_TMP/one.json" 'j[0]["result"] + " " + j[0]["file"]')" "fetch one named file (--json)"
+cmp -s "$NCAP_TMP/dl/$first" "$CAP/$first" || ncap_fail "damaged local file not replaced"
+pass "refetch: verified files kept, damaged one replaced"
+
+# 8. node errors relayed: a file not in the record, hostile ids.
+"$X" fetch "$HOST" "${SSHO[@]}" "$ID" nosuch.pcapng -o "$NCAP_TMP/dl" 2>"$NCAP_TMP/e.err"
+ncap_assert_eq 5 $? "fetch of a file not in the record"
+for bad in "../x" "/etc/passwd" "*" "${ID^^}"; do
+  "$X" status "$HOST" "${SSHO[@]}" "$bad" >/dev/null 2>"$NCAP_TMP/e.err"
+  ncap_assert_eq 2 $? "status of hostile id '$bad'"
+  ncap_assert_eq 1 "$(wc -l <"$NCAP_TMP/e.err")" "hostile id error lines"
+  "$X" fetch "$HOST" "${SSHO[@]}" "$bad" -o "$NCAP_TMP/dl" 2>"$NCAP_TMP/e.err"
+  ncap_assert_eq 2 $? "fetch of hostile id '$bad'"
+  "$X" delete "$HOST" "${SSHO[@]}" "$bad" 2>"$NCAP_TMP/e.err"
+  ncap_assert_eq 2 $? "delete of hostile id '$bad'"
+done
+pass "hostile ids refused by the node: $(cat "$NCAP_TMP/e.err")"
+
+# 9. a file tampered with on the node after the record was written (same
+# size, one byte changed): integrity error, kept as .bad, not as .pcapng.
+victim=$(jget "$NCAP_TMP/rec.json" 'j["files"][1]["name"]')
+printf '\xff' | dd of="$CAP/$victim" bs=1 seek=5000 conv=notrunc status=none
+mkdir "$NCAP_TMP/dl2"
+"$X" fetch "$HOST" "${SSHO[@]}" "$ID" -o "$NCAP_TMP/dl2" >"$NCAP_TMP/t.out" 2>"$NCAP_TMP/t.err"
+rc=$?
+ncap_assert_eq 6 $rc "fetch of a tampered file: exit status"
+ncap_assert_contains "$(cat "$NCAP_TMP/t.err")" "integrity check failed for $victim" "integrity error"
+[[ -f "$NCAP_TMP/dl2/$victim.bad" ]] || ncap_fail "tampered file not kept as .bad"
+[[ ! -e "$NCAP_TMP/dl2/$victim" ]] || ncap_fail "tampered file kept under its .pcapng name"
+ncap_assert_eq "$((NFILES - 1))" "$(ls "$NCAP_TMP/dl2"/*.pcapng | wc -l)" "the other files are fetched"
+ncap_assert_eq "" "$(ls -A "$NCAP_TMP/dl2" | grep '\.part$')" "no partial file left"
+pass "tampered: $(head -c 200 "$NCAP_TMP/t.err")"
+
+# 10. several hosts in one call (the same node under two names): each
+# answer prefixed by its host; a dead one reported, the others shown.
+out=$("$X" list "$HOST,root@$HOST" "${SSHO[@]}") || ncap_fail "list of two hosts: $out"
+ncap_assert_eq 2 "$(grep -c "$ID" <<<"$out")" "two-host list rows"
+grep -q "^root@$HOST  $ID" <<<"$out" || ncap_fail "two-host list has no NODE column: $out"
+dead=$(ncap_random_port 39000 39900)
+"$X" status "$HOST,$HOST:$dead" "${SSHO[@]}" "$ID" >"$NCAP_TMP/m.out" 2>"$NCAP_TMP/m.err"
+ncap_assert_eq 10 $? "status with one dead host: exit status of the failure"
+grep -q "^$HOST: status:       success: stopped" "$NCAP_TMP/m.out" || ncap_fail "live host's answer missing: $(cat "$NCAP_TMP/m.out")"
+ncap_assert_contains "$(cat "$NCAP_TMP/m.err")" "cannot connect to $HOST port $dead" "dead host reported"
+ncap_assert_contains "$(cat "$NCAP_TMP/m.err")" "1 of 2 nodes failed" "summary line"
+"$X" status "$HOST,root@$HOST" "${SSHO[@]}" "$ID" --json >"$NCAP_TMP/m.json" || ncap_fail "two-host status --json"
+ncap_assert_eq "success success" "$(jget "$NCAP_TMP/m.json" "j['$HOST']['status'] + ' ' + j['root@$HOST']['status']")" "two-host JSON"
+pass "multi-host"
+
+# 11. delete: gone from list and from the captures directory.
+"$X" delete "$HOST" "${SSHO[@]}" "$ID" >"$NCAP_TMP/del.out" || ncap_fail "delete failed"
+ncap_assert_contains "$(cat "$NCAP_TMP/del.out")" "deleted $ID" "delete output"
+"$X" list "$HOST" "${SSHO[@]}" | grep -q "$ID" && ncap_fail "deleted job still listed"
+ncap_assert_eq 0 "$(ls "$CAP" | wc -l)" "files left in the captures directory"
+"$X" status "$HOST" "${SSHO[@]}" "$ID" 2>"$NCAP_TMP/e.err"
+ncap_assert_eq 5 $? "status of a deleted job"
+pass "delete"
+
+# 12. the extcap's Save on node through tshark: a saved job starts with the
+# live capture and (by default) keeps running after it.
+feed() { # feed PID: datagrams until PID exits (at most 15 s)
+  local i=0
+  while kill -0 "$1" 2>/dev/null && ((i < 75)); do
+    "${GEN[@]}" --count 10 --size 100 2>/dev/null
+    sleep 0.2
+    i=$((i + 1))
+  done
+}
+timeout 60 tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o extcap.nodecap.remoteinterface:lo -o extcap.nodecap.saveonnode:true \
+  -o extcap.nodecap.maxsize:3 -o extcap.nodecap.filesize:1 \
+  -f "udp dst port $PORT" -c 20 -w "$NCAP_TMP/live.pcapng" 2>"$NCAP_TMP/ts.err" &
+ts=$!
+feed $ts
+wait $ts
+ncap_assert_eq 0 $? "tshark with Save on node: $(cat "$NCAP_TMP/ts.err")"
+ncap_assert_eq 20 "$(npk "$NCAP_TMP/live.pcapng")" "live packets"
+"$X" list "$HOST" "${SSHO[@]}" --json >"$NCAP_TMP/l2.json" || ncap_fail "list after the extcap"
+SID=$(jget "$NCAP_TMP/l2.json" '[x["id"] for x in j if x["status"] == "running"][0]') ||
+  ncap_fail "no running saved job after the live capture: $(cat "$NCAP_TMP/l2.json")"
+grep -q "saved job $SID started" "$NCAP_EXTCAP_LOG" || ncap_fail "job id not in the extcap log"
+ncap_assert_eq "lo (udp dst port $PORT) 3 1" \
+  "$(jget "$NCAP_TMP/l2.json" "[' '.join([x['request']['iface'], x['request']['filter'], str(x['request']['max_size_mb']), str(x['request']['file_size_mb'])]) for x in j if x['id']=='$SID'][0]")" \
+  "saved job's request follows the dialog"
+"${GEN[@]}" --count 30 --size 100
+sleep 0.5
+"$X" stop "$HOST" "${SSHO[@]}" "$SID" >/dev/null || ncap_fail "stop of the extcap's job"
+"$X" status "$HOST" "${SSHO[@]}" "$SID" --json >"$NCAP_TMP/s2.json"
+p=$(jget "$NCAP_TMP/s2.json" 'j["packets"]')
+((p >= 50)) || ncap_fail "the saved job recorded $p packets, expected at least 50 (20 live + 30 after)"
+pass "extcap Save on node: job $SID ran past the live capture ($p packets)"
+
+# 13. ... and with "stop the ring when the live capture stops" it ends with it.
+timeout 60 tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o extcap.nodecap.remoteinterface:lo -o extcap.nodecap.saveonnode:true \
+  -o extcap.nodecap.stopsavedonexit:true -o extcap.nodecap.deleteonstart:true \
+  -f "udp dst port $PORT" -c 10 -w "$NCAP_TMP/live2.pcapng" 2>"$NCAP_TMP/ts2.err" &
+ts=$!
+feed $ts
+wait $ts
+ncap_assert_eq 0 $? "tshark with stop-saved-on-exit: $(cat "$NCAP_TMP/ts2.err")"
+ok=0
+for _ in $(seq 50); do
+  "$X" list "$HOST" "${SSHO[@]}" --json >"$NCAP_TMP/l3.json" 2>/dev/null &&
+    [[ "$(jget "$NCAP_TMP/l3.json" 'len(j)')" == 1 ]] &&
+    [[ "$(jget "$NCAP_TMP/l3.json" 'j[0]["status"] + " " + j[0]["reason"]')" == "success stopped" ]] && { ok=1; break; }
+  sleep 0.2
+done
+((ok)) || ncap_fail "saved job not stopped with the live capture (or older job not deleted on start): $(cat "$NCAP_TMP/l3.json")"
+pass "extcap Save on node with stop-on-exit and delete-on-start"
+ncap_assert_no_helper "end" 10
+ncap_log "all passed"
