@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,22 +353,41 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
                 t->label, id, f->name);
     return FALSE;
   }
+  /* The .part file is locked while we write it: another nodecap (or
+   * another host of this one, naming the same node twice) fetching the
+   * same file into the same directory waits, then finds it here. */
+  for (;;) {
+    struct stat a, b;
+    fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
+                  g_strerror(errno));
+      return FALSE;
+    }
+    while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+      ;
+    /* The holder may have renamed it to its final name meanwhile. */
+    if (fstat(fd, &a) == 0 && lstat(part, &b) == 0 && a.st_ino == b.st_ino &&
+        a.st_dev == b.st_dev)
+      break;
+    close(fd);
+  }
   /* Already here and right (an earlier run): nothing to fetch. A file
    * that differs is replaced (written beside it, then renamed over it). */
   g_autofree char *have = file_sha256(path, &have_size);
   if (have != NULL && have_size == f->size && strcmp(have, f->sha256) == 0) {
+    unlink(part);
+    close(fd);
     atomic_fetch_add(&t->bytes_done, f->size);
     add_fetched(t, id, f, path, "present");
     return TRUE;
   }
-
   /* A partial download of an earlier run is replaced, never appended to:
    * the helper sends whole files only. */
-  fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) {
+  if (ftruncate(fd, 0) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                 g_strerror(errno));
-    return FALSE;
+    goto fail;
   }
   ssh_channel ch = ncap_ssh_exec(ssh, cmd, error);
   if (ch == NULL)
@@ -403,13 +423,11 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     }
   }
   status = ssh_channel_get_exit_status(ch);
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    fd = -1;
+  if (fsync(fd) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                 g_strerror(errno));
     goto fail;
   }
-  fd = -1;
 
   const char *hash = g_checksum_get_string(sum);
   bool match = got == f->size && strcmp(hash, f->sha256) == 0;
@@ -419,6 +437,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     g_autofree char *line = ncap_ssh_last_line(err->str);
     if (rename(part, bad) != 0)
       unlink(part);
+    close(fd);
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
                 "%s: integrity check failed for %s: received %" G_GUINT64_FORMAT
                 " bytes with sha256 %s, the job record says %" G_GUINT64_FORMAT
@@ -428,23 +447,21 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     return FALSE;
   }
   if (status != 0) {
-    unlink(part);
     set_helper_error(error, t->label, req->helper, status, err->str);
-    return FALSE;
+    goto fail;
   }
   if (rename(part, path) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "rename %s to %s: %s", part,
                 path, g_strerror(errno));
-    unlink(part);
-    return FALSE;
+    goto fail;
   }
+  close(fd); /* the lock goes with it, after the rename */
   add_fetched(t, id, f, path, "fetched");
   return TRUE;
 
 fail:
-  if (fd >= 0)
-    close(fd);
   unlink(part);
+  close(fd);
   return FALSE;
 }
 
