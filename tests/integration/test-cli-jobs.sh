@@ -120,7 +120,7 @@ pass "refetch: verified files kept, damaged one replaced"
 "$X" fetch "$HOST" "${SSHO[@]}" "$ID" nosuch.pcapng -o "$NCAP_TMP/dl" 2>"$NCAP_TMP/e.err"
 ncap_assert_eq 5 $? "fetch of a file not in the record"
 # (each call costs an SSH login: a few ids per verb)
-for bad in "../x" "/etc/passwd" "*" "${ID^^}"; do
+for bad in "/etc/passwd" "${ID^^}"; do
   "$X" status "$HOST" "${SSHO[@]}" "$bad" >/dev/null 2>"$NCAP_TMP/e.err"
   ncap_assert_eq 2 $? "status of hostile id '$bad'"
   ncap_assert_eq 1 "$(wc -l <"$NCAP_TMP/e.err")" "hostile id error lines"
