@@ -3,6 +3,7 @@
  * the Wireshark dialog works in a script; passwords are best given by file
  * (an argv password is visible in ps). */
 #include "cli.h"
+#include "cli-jobs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -231,6 +232,46 @@ verb_interfaces(int argc, char **argv, GError **error)
   return TRUE;
 }
 
+/* ---- the SSH options, shared with the job verbs (cli-jobs.c) ---------- */
+
+struct NcapCliSsh {
+  CliSshArgs a;
+};
+
+NcapCliSsh *
+ncap_cli_ssh_new(void)
+{
+  return g_new0(NcapCliSsh, 1);
+}
+
+void
+ncap_cli_ssh_free(NcapCliSsh *s)
+{
+  if (s == NULL)
+    return;
+  cli_ssh_args_clear(&s->a);
+  g_free(s);
+}
+
+GOptionGroup *
+ncap_cli_ssh_group(NcapCliSsh *s)
+{
+  return ssh_group(&s->a);
+}
+
+const char *
+ncap_cli_ssh_helper(const NcapCliSsh *s)
+{
+  return s->a.helper ? s->a.helper : NCAP_DEFAULT_HELPER;
+}
+
+gboolean
+ncap_cli_ssh_config(const NcapCliSsh *s, const char *host, NcapSshConfig *cfg,
+                    GError **error)
+{
+  return ssh_config_from_cli(&s->a, host, cfg, error);
+}
+
 static void
 usage(FILE *fp)
 {
@@ -238,6 +279,7 @@ usage(FILE *fp)
           "Usage: nodecap VERB HOST [OPTION...]\n"
           "  capture HOST -i IFACE [-f BPF] [limits] -w FILE|-\n"
           "  interfaces HOST [--json]\n"
+          NCAP_CLI_JOBS_USAGE
           "Run `nodecap VERB --help` for a verb's options. As a Wireshark "
           "extcap it is called with --extcap-* options.\n");
 }
@@ -265,14 +307,10 @@ ncap_cli_run(int argc, char **argv, GError **error)
   if (strcmp(verb, "interfaces") == 0)
     return verb_interfaces(argc, argv, error);
   for (gsize i = 0; i < G_N_ELEMENTS(later); i++)
-    if (strcmp(verb, later[i]) == 0) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED,
-                  "%s: saved captures on the node are not implemented yet in "
-                  "this version",
-                  verb);
-      return FALSE;
-    }
+    if (strcmp(verb, later[i]) == 0)
+      return ncap_cli_jobs_run(argc, argv, error);
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-              "unknown verb \"%s\" (capture, interfaces)", verb);
+              "unknown verb \"%s\" (capture, interfaces, start, stop, "
+              "status, list, fetch, delete)", verb);
   return FALSE;
 }

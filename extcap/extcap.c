@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli-jobs.h"
 #include "ncap-error.h"
 #include "node.h"
 #include "options.h"
@@ -33,6 +34,7 @@ typedef struct {
       *packet_limit, *byte_limit;
   /* Save on node */
   char *save_on_node, *max_size, *file_size, *delete_on_start;
+  char *stop_saved;
   /* Debug */
   char *log_level, *log_file;
 } ExtcapArgs;
@@ -49,6 +51,7 @@ extcap_args_clear(ExtcapArgs *a)
       &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
       &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
       &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
+      &a->stop_saved,
       &a->log_level, &a->log_file,
   };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
@@ -170,16 +173,21 @@ print_config(void)
       "arg {number=23}{call=--byte-limit}{display=Byte limit}{type=unsigned}"
       "{default=0}{range=0,1000000000}{tooltip=0 = no limit}{group=Capture}",
       /* Save on node */
-      "arg {number=24}{call=--save-on-node}{display=Also keep a copy on the "
-      "node}{type=boolean}{default=false}{tooltip=Not available yet in this "
-      "version: saved captures on the node come with the start/stop verbs}"
-      "{group=Save on node}",
+      "arg {number=24}{call=--save-on-node}{display=Also keep a ring on the "
+      "node}{type=boolean}{default=false}{tooltip=Start a saved job on the "
+      "node with the same capture options before the live capture; it keeps "
+      "running after the live capture ends (nodecap list/stop/fetch HOST) "
+      "unless the box below is ticked}{group=Save on node}",
       "arg {number=25}{call=--max-size}{display=Maximum size (MB)}"
       "{type=unsigned}{default=10}{range=1,1000}{group=Save on node}",
       "arg {number=26}{call=--file-size}{display=File size (MB)}"
       "{type=unsigned}{default=10}{range=1,1000}{group=Save on node}",
       "arg {number=27}{call=--delete-on-start}{display=Delete older captures "
       "first}{type=boolean}{default=false}{group=Save on node}",
+      "arg {number=30}{call=--stop-saved-on-exit}{display=Stop the ring when "
+      "the live capture stops}{type=boolean}{default=false}{tooltip=Otherwise "
+      "the saved job runs on until nodecap stop HOST or one of its limits}"
+      "{group=Save on node}",
       /* Debug */
       "arg {number=28}{call=--log-level}{display=Log level}{type=selector}"
       "{group=Debug}",
@@ -305,6 +313,15 @@ capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
   ca.time_limit = unless(a->time_limit, "0");
   ca.packet_limit = unless(a->packet_limit, "0");
   ca.byte_limit = unless(a->byte_limit, "0");
+  /* Save on node (ignored by the stream's argv). */
+  ca.max_size = unless(a->max_size, "");
+  ca.file_size = unless(a->file_size, "");
+  bool del = false;
+  if (!parse_bool("--delete-on-start", a->delete_on_start, &del, error)) {
+    ncap_capture_args_clear(&ca);
+    return FALSE;
+  }
+  ca.delete_on_start = del;
   ok = ncap_capture_opts_from_args(&ca, &limits, opts, error);
   ncap_capture_args_clear(&ca);
   return ok;
@@ -376,23 +393,37 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
 {
   g_auto(NcapSshConfig) cfg = {0};
   g_auto(NcapCaptureOpts) opts = {0};
-  bool save = false;
+  g_autofree char *job_id = NULL;
+  bool save = false, stop_saved = false;
+  const char *helper = a->helper ? a->helper : NCAP_DEFAULT_HELPER;
 
-  if (!parse_bool("--save-on-node", a->save_on_node, &save, error))
+  if (!parse_bool("--save-on-node", a->save_on_node, &save, error) ||
+      !parse_bool("--stop-saved-on-exit", a->stop_saved, &stop_saved, error))
     return FALSE;
-  if (save) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                "\"Also keep a copy on the node\" is not available yet in "
-                "nodecap %s; untick it",
-                PROJECT_VERSION);
-    return FALSE;
-  }
   if (!ssh_config_from_args(a, &cfg, error))
     return FALSE;
   if (!capture_opts_from_args(a, &opts, error))
     return FALSE;
-  return ncap_node_stream(&cfg, a->helper ? a->helper : NCAP_DEFAULT_HELPER,
-                          &opts, a->fifo, true, error);
+  if (save) {
+    /* The saved job first: if the node refuses it (busy, policy), the
+     * user learns it now rather than after a long live capture. */
+    job_id = ncap_jobs_start_saved(&cfg, helper, &opts, error);
+    if (job_id == NULL)
+      return FALSE;
+    /* Not on stderr: Wireshark shows any stderr text as an error. */
+    ncap_ssh_log("saved job %s started on %s (%s)", job_id, cfg.host,
+                 stop_saved ? "stopped with the live capture"
+                            : "left running: nodecap stop HOST ID");
+  }
+  gboolean ok =
+      ncap_node_stream(&cfg, helper, &opts, a->fifo, true, error);
+  if (job_id != NULL && stop_saved) {
+    g_autoptr(GError) local = NULL;
+    if (!ncap_jobs_stop_saved(&cfg, helper, job_id, ok ? error : &local))
+      return FALSE;
+    ncap_ssh_log("saved job %s stopped", job_id);
+  }
+  return ok;
 }
 
 /* tshark/dumpcap wait on the fifo: an extcap that fails after they have
@@ -498,6 +529,8 @@ ncap_extcap_run(int argc, char **argv, GError **error)
       {"max-size", 0, 0, G_OPTION_ARG_STRING, &a.max_size, "", "MB"},
       {"file-size", 0, 0, G_OPTION_ARG_STRING, &a.file_size, "", "MB"},
       {"delete-on-start", 0, 0, G_OPTION_ARG_STRING, &a.delete_on_start, "",
+       "true|false"},
+      {"stop-saved-on-exit", 0, 0, G_OPTION_ARG_STRING, &a.stop_saved, "",
        "true|false"},
       {"log-level", 0, 0, G_OPTION_ARG_STRING, &a.log_level, "", "LEVEL"},
       {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a.log_file, "", "FILE"},

@@ -5,6 +5,10 @@
 # test (so "no helper remains" never sees another test's processes).
 # Source tests/lib/common.sh first. Runs as root (sshd needs it).
 #
+# Set NCAP_SSHD_SETENV ("NAME=value NAME2=value2") before the call to give
+# the helper an environment (sshd_config SetEnv), e.g. the state-dir
+# overrides of the saved-job tests.
+#
 # Exports: NCAP_SSH_PORT NCAP_SSH_KEY NCAP_KNOWN_HOSTS NCAP_HELPER
 #          NCAP_EXTCAP NCAP_SSH_LOG, and NCAP_TSHARK_OPTS (an array of -o
 #          options naming host, port, key, known_hosts and helper).
@@ -52,6 +56,7 @@ MaxStartups 50
 SetEnv NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT
 $NCAP_SSHD_EXTRA_CONFIG
 CFG
+    if [[ -n "${NCAP_SSHD_SETENV:-}" ]]; then echo "SetEnv $NCAP_SSHD_SETENV" >>"$dir/sshd_config"; fi
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$NCAP_SSH_LOG" &
     NCAP_SSHD_PID=$!
     if ncap_wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"; then

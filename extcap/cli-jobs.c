@@ -1,0 +1,1120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Saved jobs from the analyst's side: see cli-jobs.h and docs/cli.md. */
+#include "cli-jobs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-glib/json-glib.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ncap-error.h"
+#include "node.h"
+
+/* A status/list/delete answers at once; start waits up to 30 s for the
+ * worker and stop up to 120 s for the job to finish (docs/jobs.md). */
+#define SHORT_TIMEOUT_MS (60 * 1000)
+#define STOP_TIMEOUT_MS (150 * 1000)
+/* fetch: no byte for this long means the path or the node is gone. */
+#define FETCH_STALL_US (60 * G_USEC_PER_SEC)
+#define FETCH_CHUNK (256 * 1024)
+#define PROGRESS_INTERVAL_US (200 * 1000)
+
+typedef enum {
+  VERB_START,
+  VERB_STOP,
+  VERB_STATUS,
+  VERB_LIST,
+  VERB_DELETE,
+  VERB_FETCH,
+} JobVerb;
+
+/* What the user asked, the same for every node. */
+typedef struct {
+  JobVerb verb;
+  const char *name; /* the verb as typed */
+  const char *helper;
+  bool json;
+  char **start_argv; /* start: the capture options for the helper */
+  const char *node_name; /* start --node */
+  const char *id;        /* stop/status/delete/fetch; NULL = default */
+  char **files;          /* fetch: names to fetch; NULL = all */
+  bool all;              /* delete --all / fetch --all */
+  const char *outdir;    /* fetch */
+} JobRequest;
+
+/* One node's share of the work; filled by its own thread. */
+typedef struct {
+  const JobRequest *req;
+  NcapSshConfig cfg;
+  char *label;    /* the host as typed: prefixes its output */
+  GString *out;   /* for stdout */
+  GString *notes; /* for stderr (skipped jobs, files already here) */
+  GError *error;
+  JsonArray *fetched; /* fetch: one object per file */
+  GPtrArray *rows;    /* list: table rows */
+  /* fetch progress, read by the main thread */
+  _Atomic guint64 bytes_total, bytes_done;
+  _Atomic guint files_total, files_done;
+  _Atomic bool finished;
+} HostTask;
+
+static void
+host_task_free(HostTask *t)
+{
+  ncap_ssh_config_clear(&t->cfg);
+  g_free(t->label);
+  g_string_free(t->out, TRUE);
+  g_string_free(t->notes, TRUE);
+  g_clear_error(&t->error);
+  g_clear_pointer(&t->fetched, json_array_unref);
+  g_clear_pointer(&t->rows, g_ptr_array_unref);
+  g_free(t);
+}
+
+/* ---- talking to the helper -------------------------------------------- */
+
+static void
+append_word(GString *cmd, const char *word)
+{
+  g_autofree char *q = g_shell_quote(word);
+  if (cmd->len > 0)
+    g_string_append_c(cmd, ' ');
+  g_string_append(cmd, q);
+}
+
+/* "<helper> <verb> <args...>", every word quoted: the node may run the
+ * helper as a forced command that splits it with g_shell_parse_argv.
+ * Transfer full. */
+static char *
+helper_command(const char *helper, const char *verb, const char *const *args)
+{
+  GString *cmd = g_string_new(NULL);
+  append_word(cmd, helper);
+  append_word(cmd, verb);
+  for (const char *const *a = args; a && *a; a++)
+    append_word(cmd, *a);
+  return g_string_free(cmd, FALSE);
+}
+
+/* The helper's failure as our error: its one line, its exit status. */
+static void
+set_helper_error(GError **error, const char *host, const char *helper,
+                 int status, const char *err_text)
+{
+  g_autofree char *line = ncap_ssh_last_line(err_text);
+  if (status == 127)
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: helper %s not found on the node (exit 127)%s%s", host,
+                helper, *line ? ": " : "", line);
+  else if (status < 0)
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: the helper ended without an exit status%s%s", host,
+                *line ? ": " : "", line);
+  else
+    g_set_error(error, NCAP_ERROR, ncap_ssh_remote_error_code(status),
+                "%s: %s (exit %d)", host,
+                *line ? line : "the helper failed without a message", status);
+}
+
+/* Run one helper command to its end; its stdout is appended to out. */
+static gboolean
+run_helper(NcapSsh *ssh, const char *host, const char *helper,
+           const char *verb, const char *const *args, int timeout_ms,
+           GString *out, GError **error)
+{
+  g_autofree char *cmd = helper_command(helper, verb, args);
+  g_autoptr(GString) err = g_string_new(NULL);
+  int status = -1;
+
+  if (!ncap_ssh_run(ssh, cmd, timeout_ms, out, err, &status, error))
+    return FALSE;
+  if (status != 0) {
+    set_helper_error(error, host, helper, status, err->str);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static JsonNode *
+parse_json(const char *host, const char *text, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) local = NULL;
+  if (!json_parser_load_from_data(parser, text, -1, &local) ||
+      json_parser_get_root(parser) == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: the helper's answer is not JSON: %s", host,
+                local ? local->message : "empty");
+    return NULL;
+  }
+  return json_node_copy(json_parser_get_root(parser));
+}
+
+/* ---- the job record ------------------------------------------------- */
+
+typedef struct {
+  char *name, *sha256;
+  guint64 size, packets;
+} RecFile;
+
+static void
+rec_file_free(RecFile *f)
+{
+  g_free(f->name);
+  g_free(f->sha256);
+  g_free(f);
+}
+
+static const char *
+jstr(JsonObject *o, const char *member)
+{
+  if (o == NULL || !json_object_has_member(o, member))
+    return NULL;
+  JsonNode *n = json_object_get_member(o, member);
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string(n);
+}
+
+static guint64
+juint(JsonObject *o, const char *member)
+{
+  if (o == NULL || !json_object_has_member(o, member))
+    return 0;
+  JsonNode *n = json_object_get_member(o, member);
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+    return 0;
+  gint64 v = json_node_get_int(n);
+  return v < 0 ? 0 : (guint64)v;
+}
+
+/* A file name from the node becomes a local file name: only a plain name,
+ * never a path, a hidden file or something odd a terminal would render. */
+static gboolean
+safe_file_name(const char *host, const char *name, GError **error)
+{
+  gsize len = name ? strlen(name) : 0;
+  bool ok = len > 0 && len <= 200 && name[0] != '.' && strchr(name, '/') == NULL;
+  for (gsize i = 0; ok && i < len; i++)
+    ok = g_ascii_isalnum(name[i]) || strchr("._-:+@", name[i]) != NULL;
+  if (!ok) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: the job record names a file that is not a plain file "
+                "name; refusing it",
+                host);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static bool
+sha256_hex_valid(const char *s)
+{
+  if (s == NULL || strlen(s) != 64)
+    return false;
+  for (const char *p = s; *p; p++)
+    if (!g_ascii_isxdigit(*p))
+      return false;
+  return true;
+}
+
+/* The files of a finished record; transfer full (GPtrArray of RecFile). */
+static GPtrArray *
+record_files(const char *host, JsonObject *job, GError **error)
+{
+  g_autoptr(GPtrArray) files =
+      g_ptr_array_new_with_free_func((GDestroyNotify)rec_file_free);
+  if (!json_object_has_member(job, "files") ||
+      !JSON_NODE_HOLDS_ARRAY(json_object_get_member(job, "files")))
+    return g_steal_pointer(&files);
+  JsonArray *arr = json_object_get_array_member(job, "files");
+  for (guint i = 0; i < json_array_get_length(arr); i++) {
+    JsonNode *n = json_array_get_element(arr, i);
+    if (!JSON_NODE_HOLDS_OBJECT(n))
+      continue;
+    JsonObject *o = json_node_get_object(n);
+    const char *name = jstr(o, "name");
+    if (!safe_file_name(host, name, error))
+      return NULL;
+    RecFile *f = g_new0(RecFile, 1);
+    f->name = g_strdup(name);
+    f->sha256 = g_ascii_strdown(jstr(o, "sha256") ? jstr(o, "sha256") : "", -1);
+    f->size = juint(o, "size");
+    f->packets = juint(o, "packets");
+    g_ptr_array_add(files, f);
+  }
+  return g_steal_pointer(&files);
+}
+
+static bool
+record_finished(JsonObject *job)
+{
+  const char *st = jstr(job, "status");
+  return g_strcmp0(st, "success") == 0 || g_strcmp0(st, "failure") == 0;
+}
+
+/* ---- fetch -------------------------------------------------------------- */
+
+static gboolean
+write_all(int fd, const char *p, gsize len, const char *path, GError **error)
+{
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int e = errno;
+      g_set_error(error, NCAP_ERROR,
+                  e == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
+                  "writing %s: %s", path, g_strerror(e));
+      return FALSE;
+    }
+    p += n;
+    len -= (gsize)n;
+  }
+  return TRUE;
+}
+
+/* sha256 of a local file, or NULL if it cannot be read. Transfer full. */
+static char *
+file_sha256(const char *path, guint64 *size)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autofree char *buf = g_malloc(FETCH_CHUNK);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  *size = 0;
+  if (fd < 0)
+    return NULL;
+  for (;;) {
+    ssize_t n = read(fd, buf, FETCH_CHUNK);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      close(fd);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    g_checksum_update(sum, (const guchar *)buf, n);
+    *size += (guint64)n;
+  }
+  close(fd);
+  return g_strdup(g_checksum_get_string(sum));
+}
+
+static void
+add_fetched(HostTask *t, const char *id, const RecFile *f, const char *path,
+            const char *result)
+{
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "host", t->label);
+  json_object_set_string_member(o, "job", id);
+  json_object_set_string_member(o, "file", f->name);
+  json_object_set_string_member(o, "path", path);
+  json_object_set_int_member(o, "size", (gint64)f->size);
+  json_object_set_int_member(o, "packets", (gint64)f->packets);
+  json_object_set_string_member(o, "sha256", f->sha256);
+  json_object_set_string_member(o, "result", result);
+  json_array_add_object_element(t->fetched, o);
+  g_string_append_printf(t->out, "%s  %" G_GUINT64_FORMAT " bytes  %" G_GUINT64_FORMAT
+                         " packets  sha256 ok%s\n",
+                         path, f->size, f->packets,
+                         strcmp(result, "present") == 0 ? " (already here)" : "");
+}
+
+/* Download one file to DIR/.NAME.part, check it, rename it to DIR/NAME.
+ * A file whose bytes do not match the record is kept as DIR/NAME.bad
+ * (outside the *.pcapng glob) and is an error. */
+static gboolean
+fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
+           GError **error)
+{
+  const JobRequest *req = t->req;
+  g_autofree char *path = g_build_filename(req->outdir, f->name, NULL);
+  g_autofree char *part_name = g_strdup_printf(".%s.part", f->name);
+  g_autofree char *part = g_build_filename(req->outdir, part_name, NULL);
+  g_autofree char *bad = g_strdup_printf("%s.bad", path);
+  const char *args[] = {id, f->name, NULL};
+  g_autofree char *cmd = helper_command(req->helper, "fetch", args);
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autoptr(GString) err = g_string_new(NULL);
+  g_autofree char *buf = g_malloc(FETCH_CHUNK);
+  guint64 got = 0, have_size = 0;
+  int status, fd;
+
+  if (!sha256_hex_valid(f->sha256)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: job %s: the record has no sha256 for %s; cannot verify it",
+                t->label, id, f->name);
+    return FALSE;
+  }
+  /* The .part file is locked while we write it: another nodecap (or
+   * another host of this one, naming the same node twice) fetching the
+   * same file into the same directory waits, then finds it here. */
+  for (;;) {
+    struct stat a, b;
+    fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
+                  g_strerror(errno));
+      return FALSE;
+    }
+    while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
+      ;
+    /* The holder may have renamed it to its final name meanwhile. */
+    if (fstat(fd, &a) == 0 && lstat(part, &b) == 0 && a.st_ino == b.st_ino &&
+        a.st_dev == b.st_dev)
+      break;
+    close(fd);
+  }
+  /* Already here and right (an earlier run): nothing to fetch. A file
+   * that differs is replaced (written beside it, then renamed over it). */
+  g_autofree char *have = file_sha256(path, &have_size);
+  if (have != NULL && have_size == f->size && strcmp(have, f->sha256) == 0) {
+    unlink(part);
+    close(fd);
+    atomic_fetch_add(&t->bytes_done, f->size);
+    add_fetched(t, id, f, path, "present");
+    return TRUE;
+  }
+  /* A partial download of an earlier run is replaced, never appended to:
+   * the helper sends whole files only. */
+  if (ftruncate(fd, 0) != 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
+                g_strerror(errno));
+    goto fail;
+  }
+  ssh_channel ch = ncap_ssh_exec(ssh, cmd, error);
+  if (ch == NULL)
+    goto fail;
+  ssh_channel_send_eof(ch);
+  gint64 last = g_get_monotonic_time();
+  for (;;) {
+    int n = ssh_channel_read_timeout(ch, buf, FETCH_CHUNK, 0, 500);
+    int e;
+    if (n == SSH_ERROR) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH, "%s: fetch %s: %s",
+                  t->label, f->name, ssh_get_error(ncap_ssh_session(ssh)));
+      goto fail;
+    }
+    if (n > 0) {
+      if (!write_all(fd, buf, (gsize)n, part, error))
+        goto fail;
+      g_checksum_update(sum, (const guchar *)buf, n);
+      got += (guint64)n;
+      atomic_fetch_add(&t->bytes_done, (guint64)n);
+      last = g_get_monotonic_time();
+    }
+    while ((e = ssh_channel_read_timeout(ch, buf, FETCH_CHUNK, 1, 0)) > 0)
+      if (err->len < 65536)
+        g_string_append_len(err, buf, e);
+    if (n == 0 && ssh_channel_is_eof(ch))
+      break;
+    if (g_get_monotonic_time() - last > FETCH_STALL_US) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
+                  "%s: fetch %s: no data for %d s", t->label, f->name,
+                  (int)(FETCH_STALL_US / G_USEC_PER_SEC));
+      goto fail;
+    }
+  }
+  status = ssh_channel_get_exit_status(ch);
+  if (fsync(fd) != 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
+                g_strerror(errno));
+    goto fail;
+  }
+
+  const char *hash = g_checksum_get_string(sum);
+  bool match = got == f->size && strcmp(hash, f->sha256) == 0;
+  if (!match && (status == 0 || got == f->size)) {
+    /* All the bytes came, and they are not the recorded file: corrupt on
+     * the node or on the way. Kept for a look, out of the *.pcapng glob. */
+    g_autofree char *line = ncap_ssh_last_line(err->str);
+    if (rename(part, bad) != 0)
+      unlink(part);
+    close(fd);
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
+                "%s: integrity check failed for %s: received %" G_GUINT64_FORMAT
+                " bytes with sha256 %s, the job record says %" G_GUINT64_FORMAT
+                " bytes with sha256 %s; kept as %s%s%s",
+                t->label, f->name, got, hash, f->size, f->sha256, bad,
+                *line ? "; the node says: " : "", line);
+    return FALSE;
+  }
+  if (status != 0) {
+    set_helper_error(error, t->label, req->helper, status, err->str);
+    goto fail;
+  }
+  if (rename(part, path) != 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "rename %s to %s: %s", part,
+                path, g_strerror(errno));
+    goto fail;
+  }
+  close(fd); /* the lock goes with it, after the rename */
+  add_fetched(t, id, f, path, "fetched");
+  return TRUE;
+
+fail:
+  unlink(part);
+  close(fd);
+  return FALSE;
+}
+
+/* The jobs to fetch from this node, each with its files. */
+typedef struct {
+  char *id;
+  GPtrArray *files; /* RecFile */
+} FetchJob;
+
+static void
+fetch_job_free(FetchJob *j)
+{
+  g_free(j->id);
+  g_ptr_array_unref(j->files);
+  g_free(j);
+}
+
+static gboolean
+fetch_plan_add(HostTask *t, GPtrArray *plan, JsonObject *job, GError **error)
+{
+  const char *id = jstr(job, "id");
+  g_autoptr(GPtrArray) files = record_files(t->label, job, error);
+  if (files == NULL)
+    return FALSE;
+  if (id == NULL || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: a job record without a valid id", t->label);
+    return FALSE;
+  }
+  if (t->req->files != NULL) {
+    /* Only the named files, each of which must be in the record. */
+    g_autoptr(GPtrArray) chosen =
+        g_ptr_array_new_with_free_func((GDestroyNotify)rec_file_free);
+    for (char **w = t->req->files; *w; w++) {
+      guint i;
+      for (i = 0; i < files->len; i++)
+        if (strcmp(((RecFile *)g_ptr_array_index(files, i))->name, *w) == 0)
+          break;
+      if (i == files->len) {
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_NOT_FOUND,
+                    "%s: job %s has no file \"%s\" (see nodecap status %s %s)",
+                    t->label, id, *w, t->label, id);
+        return FALSE;
+      }
+      g_ptr_array_add(chosen, g_ptr_array_steal_index(files, i));
+    }
+    g_ptr_array_unref(files);
+    files = g_steal_pointer(&chosen);
+  }
+  FetchJob *fj = g_new0(FetchJob, 1);
+  fj->id = g_strdup(id);
+  fj->files = g_steal_pointer(&files);
+  for (guint i = 0; i < fj->files->len; i++) {
+    RecFile *f = g_ptr_array_index(fj->files, i);
+    atomic_fetch_add(&t->bytes_total, f->size);
+    atomic_fetch_add(&t->files_total, 1);
+  }
+  g_ptr_array_add(plan, fj);
+  return TRUE;
+}
+
+static gboolean
+host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
+{
+  const JobRequest *req = t->req;
+  g_autoptr(GString) out = g_string_new(NULL);
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) plan =
+      g_ptr_array_new_with_free_func((GDestroyNotify)fetch_job_free);
+
+  if (req->all) {
+    const char *args[] = {"--json", NULL};
+    if (!run_helper(ssh, t->label, req->helper, "list", args, SHORT_TIMEOUT_MS,
+                    out, error) ||
+        (root = parse_json(t->label, out->str, error)) == NULL)
+      return FALSE;
+    if (!JSON_NODE_HOLDS_ARRAY(root)) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                  "%s: the helper's job list is not a JSON array", t->label);
+      return FALSE;
+    }
+    JsonArray *arr = json_node_get_array(root);
+    for (guint i = 0; i < json_array_get_length(arr); i++) {
+      JsonNode *n = json_array_get_element(arr, i);
+      if (!JSON_NODE_HOLDS_OBJECT(n))
+        continue;
+      JsonObject *job = json_node_get_object(n);
+      if (!record_finished(job)) {
+        g_string_append_printf(t->notes,
+                               "nodecap: %s: job %s is still %s: not fetched\n",
+                               t->label, jstr(job, "id") ? jstr(job, "id") : "?",
+                               jstr(job, "status") ? jstr(job, "status") : "?");
+        continue;
+      }
+      if (!fetch_plan_add(t, plan, job, error))
+        return FALSE;
+    }
+  } else {
+    const char *args[] = {req->id, "--json", NULL};
+    if (!run_helper(ssh, t->label, req->helper, "status", args,
+                    SHORT_TIMEOUT_MS, out, error) ||
+        (root = parse_json(t->label, out->str, error)) == NULL)
+      return FALSE;
+    if (!JSON_NODE_HOLDS_OBJECT(root)) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                  "%s: the helper's job record is not a JSON object", t->label);
+      return FALSE;
+    }
+    JsonObject *job = json_node_get_object(root);
+    if (!record_finished(job)) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_BUSY,
+                  "%s: job %s is still %s; stop it first (nodecap stop %s %s)",
+                  t->label, req->id, jstr(job, "status") ? jstr(job, "status") : "?",
+                  t->label, req->id);
+      return FALSE;
+    }
+    if (!fetch_plan_add(t, plan, job, error))
+      return FALSE;
+  }
+  /* Go on after a bad file: the others are still worth having; the first
+   * error is reported. */
+  gboolean ok = TRUE;
+  for (guint i = 0; i < plan->len; i++) {
+    FetchJob *fj = g_ptr_array_index(plan, i);
+    for (guint k = 0; k < fj->files->len; k++) {
+      g_autoptr(GError) local = NULL;
+      RecFile *f = g_ptr_array_index(fj->files, k);
+      if (!fetch_file(t, ssh, fj->id, f, &local)) {
+        if (local->code == NCAP_ERROR_SSH || local->code == NCAP_ERROR_DISK_FULL) {
+          g_propagate_error(error, g_steal_pointer(&local));
+          return FALSE;
+        }
+        if (ok)
+          g_propagate_error(error, g_steal_pointer(&local));
+        else
+          g_string_append_printf(t->notes, "nodecap: %s\n", local->message);
+        ok = FALSE;
+      }
+      atomic_fetch_add(&t->files_done, 1);
+    }
+  }
+  return ok;
+}
+
+/* ---- list ---------------------------------------------------------------- */
+
+static gboolean
+host_list(HostTask *t, NcapSsh *ssh, GError **error)
+{
+  const char *args[] = {"--json", NULL};
+  g_autoptr(JsonNode) root = NULL;
+
+  if (!run_helper(ssh, t->label, t->req->helper, "list", args,
+                  SHORT_TIMEOUT_MS, t->out, error))
+    return FALSE;
+  if ((root = parse_json(t->label, t->out->str, error)) == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_ARRAY(root)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: the helper's job list is not a JSON array", t->label);
+    return FALSE;
+  }
+  JsonArray *arr = json_node_get_array(root);
+  for (guint i = 0; i < json_array_get_length(arr); i++) {
+    JsonNode *n = json_array_get_element(arr, i);
+    if (!JSON_NODE_HOLDS_OBJECT(n))
+      continue;
+    JsonObject *j = json_node_get_object(n);
+    const char *when = jstr(j, "started") ? jstr(j, "started") : jstr(j, "submitted");
+    guint nfiles = 0;
+    if (json_object_has_member(j, "files") &&
+        JSON_NODE_HOLDS_ARRAY(json_object_get_member(j, "files")))
+      nfiles = json_array_get_length(json_object_get_array_member(j, "files"));
+    g_autofree char *when19 = g_strndup(when ? when : "-", 19);
+    g_ptr_array_add(
+        t->rows,
+        g_strdup_printf("%-32s  %-7s  %-19s  %-10" G_GUINT64_FORMAT "  %-5u  %s",
+                        jstr(j, "id") ? jstr(j, "id") : "?",
+                        jstr(j, "status") ? jstr(j, "status") : "?", when19,
+                        juint(j, "packets"), nfiles,
+                        jstr(j, "reason") ? jstr(j, "reason") : ""));
+  }
+  return TRUE;
+}
+
+/* ---- one node ------------------------------------------------------------ */
+
+static gboolean
+host_run(HostTask *t, GError **error)
+{
+  const JobRequest *req = t->req;
+  g_autoptr(NcapSsh) ssh = ncap_ssh_new(&t->cfg);
+  g_autoptr(GPtrArray) args = g_ptr_array_new();
+  const char *verb = req->name;
+  int timeout = SHORT_TIMEOUT_MS;
+
+  if (!ncap_ssh_connect(ssh, error))
+    return FALSE;
+  switch (req->verb) {
+  case VERB_FETCH:
+    return host_fetch(t, ssh, error);
+  case VERB_LIST:
+    return host_list(t, ssh, error);
+  case VERB_START:
+    for (char **a = req->start_argv; a && *a; a++)
+      g_ptr_array_add(args, *a);
+    if (req->node_name) {
+      g_ptr_array_add(args, "--node");
+      g_ptr_array_add(args, (char *)req->node_name);
+    }
+    break;
+  case VERB_STOP:
+    timeout = STOP_TIMEOUT_MS;
+    /* fall through */
+  case VERB_STATUS:
+  case VERB_DELETE:
+    if (req->id)
+      g_ptr_array_add(args, (char *)req->id);
+    if (req->all)
+      g_ptr_array_add(args, "--all");
+    break;
+  }
+  if (req->json)
+    g_ptr_array_add(args, "--json");
+  g_ptr_array_add(args, NULL);
+  return run_helper(ssh, t->label, req->helper, verb,
+                    (const char *const *)args->pdata, timeout, t->out, error);
+}
+
+static gpointer
+host_thread(gpointer data)
+{
+  HostTask *t = data;
+  host_run(t, &t->error);
+  atomic_store(&t->finished, true);
+  return NULL;
+}
+
+/* ---- progress ------------------------------------------------------------ */
+
+static void
+human_bytes(char *buf, gsize len, guint64 b)
+{
+  if (b >= 1000000000)
+    g_snprintf(buf, len, "%.2f GB", b / 1e9);
+  else if (b >= 1000000)
+    g_snprintf(buf, len, "%.1f MB", b / 1e6);
+  else
+    g_snprintf(buf, len, "%.0f kB", b / 1e3);
+}
+
+/* One line on stderr, redrawn in place. */
+static void
+draw_progress(GPtrArray *tasks, gint64 t0, bool final)
+{
+  guint64 total = 0, done = 0;
+  guint ftotal = 0, fdone = 0;
+  char a[32], b[32], r[32];
+  for (guint i = 0; i < tasks->len; i++) {
+    HostTask *t = g_ptr_array_index(tasks, i);
+    total += atomic_load(&t->bytes_total);
+    done += atomic_load(&t->bytes_done);
+    ftotal += atomic_load(&t->files_total);
+    fdone += atomic_load(&t->files_done);
+  }
+  double secs = (g_get_monotonic_time() - t0) / 1e6;
+  human_bytes(a, sizeof a, done);
+  human_bytes(b, sizeof b, total);
+  human_bytes(r, sizeof r, secs > 0.1 ? (guint64)(done / secs) : 0);
+  fprintf(stderr, "\r\033[Kfetch: %u/%u files  %s of %s  %3d%%  %s/s", fdone,
+          ftotal, a, b, total ? (int)(done * 100 / total) : (final ? 100 : 0),
+          r);
+  if (final)
+    fputc('\n', stderr);
+  fflush(stderr);
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void
+print_prefixed(const char *label, const char *text, bool prefix)
+{
+  if (!prefix) {
+    fputs(text, stdout);
+    if (*text && text[strlen(text) - 1] != '\n')
+      putchar('\n');
+    return;
+  }
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (**l)
+      printf("%s: %s\n", label, *l);
+}
+
+static void
+print_json(JsonNode *root)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new();
+  json_generator_set_pretty(gen, TRUE);
+  json_generator_set_root(gen, root);
+  g_autofree char *text = json_generator_to_data(gen, NULL);
+  printf("%s\n", text);
+}
+
+static void
+print_results(const JobRequest *req, GPtrArray *tasks)
+{
+  bool many = tasks->len > 1;
+
+  if (req->verb == VERB_FETCH && req->json) {
+    g_autoptr(JsonArray) all = json_array_new();
+    for (guint i = 0; i < tasks->len; i++) {
+      HostTask *t = g_ptr_array_index(tasks, i);
+      for (guint k = 0; k < json_array_get_length(t->fetched); k++)
+        json_array_add_element(all, json_node_copy(json_array_get_element(t->fetched, k)));
+    }
+    g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
+    json_node_set_array(root, all);
+    print_json(root);
+  } else if (req->verb == VERB_FETCH) {
+    for (guint i = 0; i < tasks->len; i++) {
+      HostTask *t = g_ptr_array_index(tasks, i);
+      fputs(t->out->str, stdout);
+    }
+  } else if (req->verb == VERB_LIST && !req->json) {
+    printf("%s%-32s  %-7s  %-19s  %-10s  %-5s  %s\n", many ? "NODE  " : "", "ID",
+           "STATUS", "STARTED", "PACKETS", "FILES", "REASON");
+    for (guint i = 0; i < tasks->len; i++) {
+      HostTask *t = g_ptr_array_index(tasks, i);
+      for (guint k = 0; k < t->rows->len; k++)
+        printf("%s%s%s\n", many ? t->label : "", many ? "  " : "",
+               (char *)g_ptr_array_index(t->rows, k));
+    }
+  } else if (req->json && many) {
+    /* One object: host -> the node's JSON, or its error. */
+    g_autoptr(JsonObject) obj = json_object_new();
+    for (guint i = 0; i < tasks->len; i++) {
+      HostTask *t = g_ptr_array_index(tasks, i);
+      JsonNode *n = t->error ? NULL : parse_json(t->label, t->out->str, NULL);
+      if (n == NULL) {
+        JsonObject *e = json_object_new();
+        json_object_set_string_member(e, "error", t->error ? t->error->message : "no JSON");
+        json_object_set_int_member(e, "exit_status", ncap_error_exit_status(t->error));
+        n = json_node_new(JSON_NODE_OBJECT);
+        json_node_take_object(n, e);
+      }
+      json_object_set_member(obj, t->label, n);
+    }
+    g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
+    json_node_set_object(root, obj);
+    print_json(root);
+  } else {
+    for (guint i = 0; i < tasks->len; i++) {
+      HostTask *t = g_ptr_array_index(tasks, i);
+      print_prefixed(t->label, t->out->str, many);
+    }
+  }
+  fflush(stdout);
+  for (guint i = 0; i < tasks->len; i++) {
+    HostTask *t = g_ptr_array_index(tasks, i);
+    fputs(t->notes->str, stderr);
+  }
+}
+
+/* ---- the verbs ------------------------------------------------------------ */
+
+static gboolean
+run_on_hosts(const JobRequest *req, const NcapCliSsh *ssh_args,
+             const char *hosts, bool progress, GError **error)
+{
+  g_auto(GStrv) list = g_strsplit(hosts, ",", -1);
+  g_autoptr(GPtrArray) tasks =
+      g_ptr_array_new_with_free_func((GDestroyNotify)host_task_free);
+  g_autoptr(GPtrArray) threads = g_ptr_array_new();
+
+  for (char **h = list; *h; h++) {
+    g_strstrip(*h);
+    if (**h == '\0') {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                  "%s: empty node name in \"%s\"", req->name, hosts);
+      return FALSE;
+    }
+    HostTask *t = g_new0(HostTask, 1);
+    t->req = req;
+    t->label = g_strdup(*h);
+    t->out = g_string_new(NULL);
+    t->notes = g_string_new(NULL);
+    t->fetched = json_array_new();
+    t->rows = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(tasks, t);
+    /* Logging is set up by the first call; later calls only reopen the
+     * same log file (append). */
+    if (!ncap_cli_ssh_config(ssh_args, *h, &t->cfg, error))
+      return FALSE;
+  }
+  /* One thread (and one SSH session) per node: a slow node does not hold
+   * up the others. */
+  for (guint i = 0; i < tasks->len; i++)
+    g_ptr_array_add(threads, g_thread_new("node", host_thread,
+                                          g_ptr_array_index(tasks, i)));
+  gint64 t0 = g_get_monotonic_time();
+  for (;;) {
+    bool all_done = true;
+    for (guint i = 0; i < tasks->len; i++)
+      all_done = all_done &&
+                 atomic_load(&((HostTask *)g_ptr_array_index(tasks, i))->finished);
+    if (all_done)
+      break;
+    if (progress)
+      draw_progress(tasks, t0, false);
+    g_usleep(PROGRESS_INTERVAL_US);
+  }
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join(g_ptr_array_index(threads, i));
+  if (progress)
+    draw_progress(tasks, t0, true);
+
+  print_results(req, tasks);
+
+  /* Every failed node gets its line; the exit status is the first's. */
+  guint failed = 0;
+  HostTask *first = NULL;
+  for (guint i = 0; i < tasks->len; i++) {
+    HostTask *t = g_ptr_array_index(tasks, i);
+    if (t->error == NULL)
+      continue;
+    if (first == NULL)
+      first = t;
+    failed++;
+  }
+  if (failed == 0)
+    return TRUE;
+  if (tasks->len == 1) {
+    g_propagate_error(error, g_steal_pointer(&first->error));
+    return FALSE;
+  }
+  for (guint i = 0; i < tasks->len; i++) {
+    HostTask *t = g_ptr_array_index(tasks, i);
+    if (t->error)
+      ncap_error_print("nodecap", t->error);
+  }
+  g_set_error(error, NCAP_ERROR, first->error->code,
+              "%s: %u of %u nodes failed", req->name, failed, tasks->len);
+  return FALSE;
+}
+
+static gboolean
+parse_or_fail(GOptionContext *ctx, char ***args, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!g_option_context_parse_strv(ctx, args, &local)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+ncap_cli_jobs_run(int argc, char **argv, GError **error)
+{
+  static const struct {
+    const char *name, *params, *summary;
+    JobVerb verb;
+  } verbs[] = {
+      {"start", "HOST[,HOST...] -i IFACE [OPTION...]",
+       "Start a saved capture job on each node: a ring of pcapng files kept "
+       "on the node until `nodecap stop` or a limit (1 MB = 1,000,000 bytes).",
+       VERB_START},
+      {"stop", "HOST[,HOST...] [ID]",
+       "Stop a saved job (default: the running one) and print its record.",
+       VERB_STOP},
+      {"status", "HOST[,HOST...] [ID]",
+       "Print a saved job's record (default: the latest job).", VERB_STATUS},
+      {"list", "HOST[,HOST...]", "List the saved jobs of each node.", VERB_LIST},
+      {"delete", "HOST[,HOST...] ID|--all",
+       "Delete a finished job (or all finished jobs) and its files.",
+       VERB_DELETE},
+      {"fetch", "HOST[,HOST...] ID [FILE...] | --all",
+       "Download a finished job's files into a directory under their node "
+       "names, each checked against the sha256 in the job record "
+       "(mergecap -w all.pcapng DIR/*.pcapng joins them).",
+       VERB_FETCH},
+  };
+  g_autoptr(NcapCliSsh) sa = ncap_cli_ssh_new();
+  g_auto(NcapCaptureArgs) ca = {0};
+  g_auto(NcapCaptureOpts) opts = {0};
+  g_auto(GStrv) start_argv = NULL;
+  g_autofree GOptionEntry *cap_entries = NULL;
+  g_autofree char *node_name = NULL, *outdir = NULL;
+  gboolean json = FALSE, all = FALSE, progress = FALSE, no_progress = FALSE;
+  g_auto(GStrv) args = g_strdupv(argv);
+  JobRequest req = {0};
+  gsize v;
+
+  (void)argc;
+  for (v = 0; v < G_N_ELEMENTS(verbs); v++)
+    if (strcmp(argv[1], verbs[v].name) == 0)
+      break;
+  g_return_val_if_fail(v < G_N_ELEMENTS(verbs), FALSE);
+  req.verb = verbs[v].verb;
+  req.name = verbs[v].name;
+
+  g_autofree char *params = g_strdup_printf("%s [OPTION...]", verbs[v].params);
+  g_autoptr(GOptionContext) ctx = g_option_context_new(params);
+  g_option_context_set_summary(ctx, verbs[v].summary);
+  const GOptionEntry common_entries[] = {
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "JSON output (the node's records)", NULL},
+      {NULL},
+  };
+  const GOptionEntry start_entries[] = {
+      {"node", 0, 0, G_OPTION_ARG_STRING, &node_name,
+       "Node name in the file names (default: the node's host name)", "NAME"},
+      {NULL},
+  };
+  const GOptionEntry all_entries[] = {
+      {"all", 0, 0, G_OPTION_ARG_NONE, &all,
+       req.verb == VERB_DELETE ? "Every finished job"
+                               : "Every finished job of each node",
+       NULL},
+      {NULL},
+  };
+  const GOptionEntry fetch_entries[] = {
+      {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &outdir,
+       "Directory for the files (default: .)", "DIR"},
+      {"progress", 0, 0, G_OPTION_ARG_NONE, &progress,
+       "Progress on stderr even when not on a terminal", NULL},
+      {"no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress,
+       "No progress display", NULL},
+      {NULL},
+  };
+  g_option_context_add_main_entries(ctx, common_entries, NULL);
+  if (req.verb == VERB_START) {
+    cap_entries = ncap_capture_option_entries(&ca, true, false);
+    g_option_context_add_main_entries(ctx, cap_entries, NULL);
+    g_option_context_add_main_entries(ctx, start_entries, NULL);
+  }
+  if (req.verb == VERB_DELETE || req.verb == VERB_FETCH)
+    g_option_context_add_main_entries(ctx, all_entries, NULL);
+  if (req.verb == VERB_FETCH)
+    g_option_context_add_main_entries(ctx, fetch_entries, NULL);
+  g_option_context_add_group(ctx, ncap_cli_ssh_group(sa));
+  if (!parse_or_fail(ctx, &args, error))
+    return FALSE;
+
+  /* args: nodecap VERB HOSTS [positional...] */
+  guint n = g_strv_length(args);
+  if (n < 3) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "%s: no node given (nodecap %s %s)", req.name, req.name,
+                verbs[v].params);
+    return FALSE;
+  }
+  const char *hosts = args[2];
+  guint npos = n - 3;
+  char **pos = args + 3;
+  bool ok_count;
+  switch (req.verb) {
+  case VERB_START:
+  case VERB_LIST:
+    ok_count = npos == 0;
+    break;
+  case VERB_STOP:
+  case VERB_STATUS:
+    ok_count = npos <= 1;
+    break;
+  case VERB_DELETE:
+    ok_count = all ? npos == 0 : npos == 1;
+    break;
+  case VERB_FETCH:
+  default:
+    ok_count = all ? npos == 0 : npos >= 1;
+    break;
+  }
+  if (!ok_count) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "%s: unexpected arguments (nodecap %s %s)", req.name, req.name,
+                verbs[v].params);
+    return FALSE;
+  }
+  req.id = npos > 0 ? pos[0] : NULL;
+  req.files = req.verb == VERB_FETCH && npos > 1 ? pos + 1 : NULL;
+  req.all = all;
+  req.json = json;
+  req.helper = ncap_cli_ssh_helper(sa);
+  req.node_name = node_name;
+  req.outdir = outdir ? outdir : ".";
+
+  if (req.verb == VERB_START) {
+    /* Checked here first (a clear error before any connection), and
+     * again on the node, whose nodecap.conf may set other maxima. */
+    NcapLimits limits;
+    ncap_limits_init_default(&limits);
+    if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
+      return FALSE;
+    start_argv = ncap_capture_opts_to_argv(&opts, true);
+    req.start_argv = start_argv;
+  }
+  if (req.verb == VERB_FETCH) {
+    struct stat st;
+    if (stat(req.outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
+                  "fetch: %s is not a directory", req.outdir);
+      return FALSE;
+    }
+  }
+  bool show = req.verb == VERB_FETCH && !no_progress &&
+              (progress || (isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)));
+  return run_on_hosts(&req, sa, hosts, show, error);
+}
+
+/* ---- the extcap's Save on node ------------------------------------------- */
+
+char *
+ncap_jobs_start_saved(const NcapSshConfig *cfg, const char *helper,
+                      const NcapCaptureOpts *opts, GError **error)
+{
+  g_autoptr(NcapSsh) ssh = ncap_ssh_new(cfg);
+  g_auto(GStrv) argv = ncap_capture_opts_to_argv(opts, true);
+  g_autoptr(GPtrArray) args = g_ptr_array_new();
+  g_autoptr(GString) out = g_string_new(NULL);
+  g_autoptr(JsonNode) root = NULL;
+
+  helper = helper ? helper : NCAP_DEFAULT_HELPER;
+  for (char **a = argv; a && *a; a++)
+    g_ptr_array_add(args, *a);
+  g_ptr_array_add(args, "--json");
+  g_ptr_array_add(args, NULL);
+  if (!ncap_ssh_connect(ssh, error) ||
+      !run_helper(ssh, cfg->host, helper, "start",
+                  (const char *const *)args->pdata, SHORT_TIMEOUT_MS, out,
+                  error) ||
+      (root = parse_json(cfg->host, out->str, error)) == NULL)
+    return NULL;
+  const char *id =
+      JSON_NODE_HOLDS_OBJECT(root) ? jstr(json_node_get_object(root), "id") : NULL;
+  if (id == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: the helper's start answer has no job id", cfg->host);
+    return NULL;
+  }
+  return g_strdup(id);
+}
+
+gboolean
+ncap_jobs_stop_saved(const NcapSshConfig *cfg, const char *helper,
+                     const char *id, GError **error)
+{
+  g_autoptr(NcapSsh) ssh = ncap_ssh_new(cfg);
+  g_autoptr(GString) out = g_string_new(NULL);
+  const char *args[] = {id, NULL};
+
+  return ncap_ssh_connect(ssh, error) &&
+         run_helper(ssh, cfg->host, helper ? helper : NCAP_DEFAULT_HELPER,
+                    "stop", args, STOP_TIMEOUT_MS, out, error);
+}
