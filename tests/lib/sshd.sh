@@ -5,6 +5,8 @@
 # test (so "no helper remains" never sees another test's processes).
 # Source tests/lib/common.sh first. Runs as root (sshd needs it).
 #
+# sshd honours only the first SetEnv line, so a test's own NCAP_SSHD_SETENV
+# replaces the default node paths (its etc/ then needs a policy.conf).
 # Set NCAP_SSHD_SETENV ("NAME=value NAME2=value2") before the call to give
 # the helper an environment (sshd_config SetEnv), e.g. the state-dir
 # overrides of the saved-job tests.
@@ -53,10 +55,9 @@ PermitUserEnvironment no
 PidFile $dir/sshd.pid
 LogLevel VERBOSE
 MaxStartups 50
-SetEnv NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT
+SetEnv ${NCAP_SSHD_SETENV:-NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT}
 $NCAP_SSHD_EXTRA_CONFIG
 CFG
-    if [[ -n "${NCAP_SSHD_SETENV:-}" ]]; then echo "SetEnv $NCAP_SSHD_SETENV" >>"$dir/sshd_config"; fi
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$NCAP_SSH_LOG" &
     NCAP_SSHD_PID=$!
     if ncap_wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"; then
