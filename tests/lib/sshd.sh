@@ -31,6 +31,9 @@ ncap_sshd_start() {
   chmod 644 "$NCAP_NODE_ETC/policy.conf"
   export NCAP_NODE_ETC NCAP_NODE_STATE NCAP_NODE_CAPTURES NCAP_NODE_AUDIT
   : "${NCAP_SSHD_EXTRA_CONFIG:=}"
+  # NCAP_SSHD_SETENV: extra VAR=value words for the node's environment
+  # (sshd keeps only the first SetEnv line, so they must go on this one).
+  : "${NCAP_SSHD_SETENV:=}"
 
   for try in 1 2 3 4 5; do
     port=$(ncap_random_port 30000 39000)
@@ -49,7 +52,7 @@ PermitUserEnvironment no
 PidFile $dir/sshd.pid
 LogLevel VERBOSE
 MaxStartups 50
-SetEnv NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT
+SetEnv $NCAP_SSHD_SETENV NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT
 $NCAP_SSHD_EXTRA_CONFIG
 CFG
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$NCAP_SSH_LOG" &
