@@ -5,11 +5,11 @@
 # test (so "no helper remains" never sees another test's processes).
 # Source tests/lib/common.sh first. Runs as root (sshd needs it).
 #
-# sshd honours only the first SetEnv line, so a test's own NCAP_SSHD_SETENV
-# replaces the default node paths (its etc/ then needs a policy.conf).
-# Set NCAP_SSHD_SETENV ("NAME=value NAME2=value2") before the call to give
-# the helper an environment (sshd_config SetEnv), e.g. the state-dir
-# overrides of the saved-job tests.
+# The node's helper gets its environment from one sshd SetEnv line (sshd
+# takes only the first such line, and the first value of a name in it):
+# NCAP_SSHD_SETENV ("NAME=value ...") comes first, so a test's own values
+# (state-dir overrides of the saved-job tests, HOME) win over the defaults
+# (an empty HOME, and the node's etc/state/captures/audit paths).
 #
 # Exports: NCAP_SSH_PORT NCAP_SSH_KEY NCAP_KNOWN_HOSTS NCAP_HELPER
 #          NCAP_EXTCAP NCAP_SSH_LOG, and NCAP_TSHARK_OPTS (an array of -o
@@ -32,11 +32,18 @@ ncap_sshd_start() {
   # test helper is not setuid, so it honours them.
   NCAP_NODE_ETC="$NCAP_TMP/node/etc"; NCAP_NODE_STATE="$NCAP_TMP/node/state"
   NCAP_NODE_CAPTURES="$NCAP_NODE_STATE/captures"; NCAP_NODE_AUDIT="$NCAP_TMP/node/audit.log"
-  mkdir -p "$NCAP_NODE_ETC" "$NCAP_NODE_CAPTURES"
+  # An empty HOME for the node's shell: sshd runs the helper through the
+  # login shell, and root's rc files on a developer machine (pyenv init...)
+  # can cost seconds per command.
+  NCAP_NODE_HOME="$NCAP_TMP/node/home"
+  mkdir -p "$NCAP_NODE_ETC" "$NCAP_NODE_CAPTURES" "$NCAP_NODE_HOME"
   cp "$NCAP_SRC/tests/lib/policy-all.conf" "$NCAP_NODE_ETC/policy.conf"
   chmod 644 "$NCAP_NODE_ETC/policy.conf"
   export NCAP_NODE_ETC NCAP_NODE_STATE NCAP_NODE_CAPTURES NCAP_NODE_AUDIT
   : "${NCAP_SSHD_EXTRA_CONFIG:=}"
+  # NCAP_SSHD_SETENV: extra VAR=value words for the node's environment
+  # (sshd keeps only the first SetEnv line, so they must go on this one).
+  : "${NCAP_SSHD_SETENV:=}"
 
   for try in 1 2 3 4 5; do
     port=$(ncap_random_port 30000 39000)
@@ -55,7 +62,7 @@ PermitUserEnvironment no
 PidFile $dir/sshd.pid
 LogLevel VERBOSE
 MaxStartups 50
-SetEnv ${NCAP_SSHD_SETENV:-NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT}
+SetEnv ${NCAP_SSHD_SETENV:-} HOME=$NCAP_NODE_HOME NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE NCAP_CAPTURESDIR=$NCAP_NODE_CAPTURES NCAP_AUDITLOG=$NCAP_NODE_AUDIT
 $NCAP_SSHD_EXTRA_CONFIG
 CFG
     /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$NCAP_SSH_LOG" &
