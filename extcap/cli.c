@@ -16,7 +16,8 @@
 
 typedef struct {
   char *port, *user, *password, *password_file, *sshkey, *passphrase;
-  char *known_hosts, *connect_timeout, *helper, *log_level, *log_file;
+  char *known_hosts, *connect_timeout, *keepalive, *helper, *log_level;
+  char *log_file;
   gboolean accept_new;
 } CliSshArgs;
 
@@ -31,6 +32,7 @@ cli_ssh_args_clear(CliSshArgs *a)
   g_free(a->passphrase);
   g_free(a->known_hosts);
   g_free(a->connect_timeout);
+  g_free(a->keepalive);
   g_free(a->helper);
   g_free(a->log_level);
   g_free(a->log_file);
@@ -61,6 +63,9 @@ ssh_group(CliSshArgs *a)
        "Trust and save an unknown host key (never a changed one)", NULL},
       {"connect-timeout", 0, 0, G_OPTION_ARG_STRING, &a->connect_timeout,
        "Connect/auth time-out in seconds (default 10)", "S"},
+      {"keepalive", 0, 0, G_OPTION_ARG_STRING, &a->keepalive,
+       "Probe a silent connection after S seconds, give up about 2*S later "
+       "(1-300, default 15)", "S"},
       {"remote-helper", 0, 0, G_OPTION_ARG_STRING, &a->helper,
        "nodecap-helper path on the node", "PATH"},
       {"log-level", 0, 0, G_OPTION_ARG_STRING, &a->log_level,
@@ -93,6 +98,12 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
                         error))
       return FALSE;
     cfg->connect_timeout = (unsigned)t;
+  }
+  if (a->keepalive != NULL) {
+    guint64 t;
+    if (!ncap_parse_u64("--keepalive", a->keepalive, 1, 300, &t, error))
+      return FALSE;
+    cfg->keepalive = (unsigned)t;
   }
   cfg->user = g_strdup(a->user);
   if (!ncap_ssh_config_set_target(cfg, host, error))
@@ -141,8 +152,9 @@ verb_capture(int argc, char **argv, GError **error)
   g_auto(NcapSshConfig) cfg = {0};
   g_auto(NcapCaptureOpts) opts = {0};
   g_autofree char *out = NULL;
+  /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
-      ncap_capture_option_entries(&ca, false, false);
+      ncap_capture_option_entries(&ca, false, true);
   const GOptionEntry entries[] = {
       {"write", 'w', 0, G_OPTION_ARG_FILENAME, &out,
        "Write pcapng to FILE (- = stdout)", "FILE"},

@@ -439,16 +439,19 @@ ssh_failed:
 }
 
 static void
-tune_socket(ssh_session session)
+tune_socket(ssh_session session, unsigned keepalive)
 {
   int fd = ssh_get_fd(session);
-  int on = 1, idle = 15, intvl = 5, cnt = 3;
-  unsigned int user_timeout = 30000;
+  int on = 1, idle = keepalive ? (int)keepalive : 15;
+  int intvl = idle >= 3 ? idle / 3 : 1, cnt = 3;
+  unsigned int user_timeout = 2000u * (unsigned)idle;
 
   if (fd < 0)
     return;
   /* A cut path must not leave us (or the node) waiting for hours: TCP
-   * keepalives catch an idle dead peer, TCP_USER_TIMEOUT unacked data. */
+   * keepalives catch an idle dead peer (the usual case: we only receive),
+   * TCP_USER_TIMEOUT unacked data. The default (15 s) gives up within
+   * 30 s; --keepalive shortens it for tests and flaky links. */
   setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
@@ -500,7 +503,7 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
                 ssh->cfg.port ? ssh->cfg.port : 22, ssh_get_error(s));
     return FALSE;
   }
-  tune_socket(s);
+  tune_socket(s, ssh->cfg.keepalive);
   if (!verify_host_key(ssh, error))
     return FALSE;
   if (!authenticate(ssh, error))

@@ -22,6 +22,9 @@ typedef struct {
   char *known_hosts;     /* NULL = ~/.ssh/known_hosts */
   bool accept_new_host_key;
   unsigned connect_timeout;  /* seconds, 0 = 10 */
+  unsigned keepalive;        /* seconds of silence before a dead path is
+                              * probed, 0 = 15; a path that answers no
+                              * probe is given up about 2x this later */
 } NcapSshConfig;
 
 void ncap_ssh_config_clear(NcapSshConfig *cfg);

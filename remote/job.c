@@ -138,6 +138,12 @@ ncap_job_finish(NcapJob *job, NcapJobStatus status, const char *reason)
   job->reason = g_strdup(reason);
   g_free(job->ended);
   job->ended = ncap_job_now_iso8601();
+  /* A wall clock stepped back during the job must not make it end before
+   * it started (same fixed format: the strings compare as times). */
+  if (job->started && strcmp(job->ended, job->started) < 0) {
+    g_free(job->ended);
+    job->ended = g_strdup(job->started);
+  }
 }
 
 NcapJobFile *

@@ -27,6 +27,7 @@ struct NcapRing {
   char *node, *job_id;
   GPtrArray *files;        /* NcapRingFile*, oldest first */
   guint next_file_seq;     /* 1-based number in the name */
+  gint64 name_time;        /* UTC seconds in the newest file's name */
   int fd;                  /* current file, -1 = none */
   NcapRingFile *cur;
   GChecksum *sum;          /* of the current file's flushed bytes */
@@ -279,8 +280,12 @@ open_file(NcapRing *r, guint64 first_seq, GError **error)
     return FALSE;
   }
 
-  g_autofree char *name = ncap_ring_file_name(
-      r->node, r->job_id, g_get_real_time() / G_USEC_PER_SEC, r->next_file_seq);
+  /* The time in a name never goes back, even when the wall clock is
+   * stepped back (NTP, date -s): names must keep sorting in sequence
+   * order, as mergecap dir/\*.pcapng and the ring itself expect. */
+  r->name_time = MAX(r->name_time, g_get_real_time() / G_USEC_PER_SEC);
+  g_autofree char *name = ncap_ring_file_name(r->node, r->job_id, r->name_time,
+                                              r->next_file_seq);
   int fd = openat(r->cfg.dirfd, name,
                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
   if (fd < 0)

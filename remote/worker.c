@@ -326,13 +326,26 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   unlinkat(spoolfd, NCAP_WORKER_RESERVE_NAME, 0);
   /* Move every file, even after a failure: what was written is kept. */
   GPtrArray *files = ncap_ring_files(ring);
+  bool left_in_spool = false;
   for (guint i = 0; i < files->len; i++) {
     NcapRingFile *rf = g_ptr_array_index(files, i);
     g_autoptr(GError) mv_err = NULL;
-    if (!ncap_jobstore_move_file(store, spoolfd, rf->name, &mv_err) && fail == NULL &&
+    if (!ncap_jobstore_move_file(store, spoolfd, rf->name, &mv_err) &&
         !(ncap_job_uploads_may_have_removed(uploads, rf->name) &&
-          faccessat(spoolfd, rf->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT))
-      fail = g_steal_pointer(&mv_err);
+          faccessat(spoolfd, rf->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)) {
+      left_in_spool = true;
+      if (fail == NULL)
+        fail = g_steal_pointer(&mv_err);
+    }
+  }
+  /* A file that could not be moved (captures directory unwritable, ...)
+   * stays in the spool, and the reason says where: removing the spool
+   * below would delete packets the record promises. */
+  if (left_in_spool) {
+    char *msg = g_strdup_printf("%s; files kept in %s/spool/%s", fail->message,
+                                h->statedir, job->id);
+    g_free(fail->message);
+    fail->message = msg;
   }
   /* Every file is closed and in the captures directory now. */
   ncap_job_uploads_finish(uploads, files);
@@ -347,7 +360,8 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   g_autoptr(GError) save_err = NULL;
   if (!ncap_jobstore_save(store, job, &save_err))
     return 1; /* the next status salvages from the captures directory */
-  ncap_jobstore_spool_remove(store, job->id);
+  if (!left_in_spool)
+    ncap_jobstore_spool_remove(store, job->id);
   return fail ? 1 : 0;
 }
 
