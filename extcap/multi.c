@@ -31,6 +31,10 @@
 /* Wake up at least this often: signals, keepalives, the merge window. */
 #define MULTI_POLL_MAX_MS 100
 #define MULTI_CLOCK_SAMPLES 3
+/* The first answer waits for the helper to start: a login shell with a
+ * heavy profile on a loaded node takes seconds. Later ones are one round
+ * trip. */
+#define MULTI_CLOCK_START_TIMEOUT_US (60 * G_USEC_PER_SEC)
 #define MULTI_CLOCK_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapSshConfig, ncap_ssh_config_clear)
@@ -178,10 +182,11 @@ real_ns(void)
 /* Read one line from the clock channel; *t1 = when it arrived. */
 static gboolean
 clock_read_line(MultiNode *nd, ssh_channel ch, GString *pending,
-                GString *err, gint64 *tn, gint64 *t1, GError **error)
+                GString *err, gint64 timeout_us, gint64 *tn, gint64 *t1,
+                GError **error)
 {
   ssh_session s = ncap_ssh_session(nd->ssh);
-  gint64 deadline = g_get_monotonic_time() + MULTI_CLOCK_TIMEOUT_US;
+  gint64 deadline = g_get_monotonic_time() + timeout_us;
   char buf[256];
 
   for (;;) {
@@ -224,7 +229,7 @@ clock_read_line(MultiNode *nd, ssh_channel ch, GString *pending,
     if (g_get_monotonic_time() > deadline || g_atomic_int_get(nd->stop)) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
                   "no answer to \"clock\" within %d s",
-                  (int)(MULTI_CLOCK_TIMEOUT_US / G_USEC_PER_SEC));
+                  (int)(timeout_us / G_USEC_PER_SEC));
       return FALSE;
     }
   }
@@ -245,7 +250,8 @@ measure_clock(MultiNode *nd, ssh_channel ch)
   gint64 best_rtt = G_MAXINT64, best = 0, tn, t1;
 
   /* The first answer comes when the helper has started: not timed. */
-  if (clock_read_line(nd, ch, pending, err, &tn, &t1, &error)) {
+  if (clock_read_line(nd, ch, pending, err, MULTI_CLOCK_START_TIMEOUT_US, &tn,
+                      &t1, &error)) {
     for (int i = 0; i < MULTI_CLOCK_SAMPLES && !g_atomic_int_get(nd->stop);
          i++) {
       gint64 t0 = real_ns();
@@ -254,7 +260,8 @@ measure_clock(MultiNode *nd, ssh_channel ch)
                     ssh_get_error(ncap_ssh_session(nd->ssh)));
         break;
       }
-      if (!clock_read_line(nd, ch, pending, err, &tn, &t1, &error))
+      if (!clock_read_line(nd, ch, pending, err, MULTI_CLOCK_TIMEOUT_US, &tn,
+                           &t1, &error))
         break;
       gint64 off = tn - (t0 + (t1 - t0) / 2);
       ncap_ssh_log("node %s: clock sample %d: offset %" G_GINT64_FORMAT
@@ -287,7 +294,8 @@ node_thread(gpointer data)
       g_atomic_int_get(nd->stop))
     goto done;
   ssh_session s = ncap_ssh_session(nd->ssh);
-  clock_ch = ssh_channel_new(s);
+  if (nd->clock_cmd != NULL)
+    clock_ch = ssh_channel_new(s);
   if (clock_ch != NULL && (ssh_channel_open_session(clock_ch) != SSH_OK ||
                            ssh_channel_request_exec(clock_ch, nd->clock_cmd) !=
                                SSH_OK)) {
@@ -579,7 +587,13 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     nd->notify_fd = notify[1];
     nd->stop = &multi_stop;
     nd->err = g_string_new(NULL);
-    nd->clock_cmd = g_strdup(clock_cmd);
+    /* One node alone has nobody to be compared with: unless asked to
+     * correct, it starts without the clock round trips (one helper start
+     * less before the first packet). */
+    if (mu.n > 1 || mo->clock_correct)
+      nd->clock_cmd = g_strdup(clock_cmd);
+    else
+      nd->clock_note = g_strdup("single node, not measured");
     nd->stream_cmd = ncap_node_stream_command(mu.helper, nd->name, opts);
     config_copy(&nd->cfg, base);
     /* parse_hosts checked the target already. */
