@@ -17,7 +17,7 @@ ip -n "$NS_B" route add blackhole 203.0.113.77/32 || ncap_fail "blackhole route 
 PORT=47001
 OUT="$NCAP_TMP/multi.pcapng"
 # A: 350 out, B: 350 in (50 dropped there), C: 300 in.
-ncap_in_a tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" \
+ip netns exec "$NS_A" tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" \
   -o "extcap.nodecap.remotehost:$NCAP_NODES" -f "udp port $PORT" \
   -c 1000 -a duration:60 -w "$OUT" 2>"$NCAP_TMP/tshark.err" &
 TPID=$!

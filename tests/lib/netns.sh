@@ -20,6 +20,7 @@ NODE_A=198.51.100.1
 NODE_B=198.51.100.2
 NODE_C=203.0.113.2
 
+# Not for background jobs: $! would be a subshell (use ip netns exec).
 ncap_in_a() { ip netns exec "$NS_A" "$@"; }
 
 ncap_netns_setup() {
