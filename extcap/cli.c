@@ -204,9 +204,9 @@ verb_capture(int argc, char **argv, GError **error)
     return FALSE;
   if (!ssh_config_from_cli(&sa, NULL, &cfg, error))
     return FALSE;
-  return ncap_multi_stream(&cfg, hosts,
-                           sa.helper ? sa.helper : NCAP_DEFAULT_HELPER, &opts,
-                           &mo, out, false, error);
+  return ncap_multi_capture(&cfg, hosts,
+                            sa.helper ? sa.helper : NCAP_DEFAULT_HELPER, &opts,
+                            &mo, out, false, error);
 }
 
 static gboolean

@@ -451,9 +451,9 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
     return FALSE;
   if (!multi_opts_from_args(a, &mo, error))
     return FALSE;
-  return ncap_multi_stream(&cfg, hosts,
-                           a->helper ? a->helper : NCAP_DEFAULT_HELPER, &opts,
-                           &mo, a->fifo, true, error);
+  return ncap_multi_capture(&cfg, hosts,
+                            a->helper ? a->helper : NCAP_DEFAULT_HELPER, &opts,
+                            &mo, a->fifo, true, error);
 }
 
 /* tshark/dumpcap wait on the fifo: an extcap that fails after they have

@@ -92,17 +92,20 @@ ncap_multi_parse_hosts(const char *list, GError **error)
     g_ptr_array_add(hosts, h);
   }
   /* Same host twice (other port or user): the host alone would give two
-   * nodes one name, and the plugin could not tell them apart. */
+   * nodes one name, and the plugin could not tell them apart. Decided on
+   * the host names before any is changed. */
+  g_autofree bool *clash = g_new0(bool, hosts->len ? hosts->len : 1);
+  for (guint i = 0; i < hosts->len; i++)
+    for (guint j = 0; j < hosts->len; j++)
+      if (i != j &&
+          strcmp(((NcapMultiHost *)g_ptr_array_index(hosts, i))->name,
+                 ((NcapMultiHost *)g_ptr_array_index(hosts, j))->name) == 0)
+        clash[i] = true;
   for (guint i = 0; i < hosts->len; i++) {
-    NcapMultiHost *a = g_ptr_array_index(hosts, i);
-    for (guint j = 0; j < hosts->len; j++) {
-      NcapMultiHost *b = g_ptr_array_index(hosts, j);
-      if (i != j && strcmp(a->name, b->name) == 0 &&
-          strcmp(a->name, a->target) != 0) {
-        g_free(a->name);
-        a->name = g_strdup(a->target);
-        break;
-      }
+    NcapMultiHost *h = g_ptr_array_index(hosts, i);
+    if (clash[i]) {
+      g_free(h->name);
+      h->name = g_strdup(h->target);
     }
   }
   return g_steal_pointer(&hosts);
@@ -804,4 +807,22 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     close(notify[1]);
   close(notify[0]);
   return ok;
+}
+
+gboolean
+ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
+                   const char *helper, const NcapCaptureOpts *opts,
+                   const NcapMultiOpts *mopts, const char *out_path,
+                   bool out_is_fifo, GError **error)
+{
+  if (hosts->len == 1 && (mopts == NULL || !mopts->clock_correct)) {
+    g_auto(NcapSshConfig) cfg = {0};
+    NcapMultiHost *h = g_ptr_array_index(hosts, 0);
+    config_copy(&cfg, base);
+    if (!ncap_ssh_config_set_target(&cfg, h->target, error))
+      return FALSE;
+    return ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo, error);
+  }
+  return ncap_multi_stream(base, hosts, helper, opts, mopts, out_path,
+                           out_is_fifo, error);
 }
