@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "multi.h"
 #include "ncap-error.h"
 #include "node.h"
 #include "options.h"
@@ -80,6 +81,8 @@ ssh_group(CliSshArgs *a)
   return g;
 }
 
+/* host NULL: only the options every node shares (a host list is applied
+ * per node by ncap_multi_stream). */
 static gboolean
 ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
                     GError **error)
@@ -106,7 +109,7 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
     cfg->keepalive = (unsigned)t;
   }
   cfg->user = g_strdup(a->user);
-  if (!ncap_ssh_config_set_target(cfg, host, error))
+  if (host != NULL && !ncap_ssh_config_set_target(cfg, host, error))
     return FALSE;
   cfg->password = g_strdup(a->password);
   cfg->password_file = g_strdup(a->password_file);
@@ -151,26 +154,38 @@ verb_capture(int argc, char **argv, GError **error)
   g_auto(NcapCaptureArgs) ca = {0};
   g_auto(NcapSshConfig) cfg = {0};
   g_auto(NcapCaptureOpts) opts = {0};
-  g_autofree char *out = NULL;
+  g_autoptr(GPtrArray) hosts = NULL;
+  g_autofree char *out = NULL, *window_ms = NULL, *window_mb = NULL;
+  gboolean clock_correct = FALSE;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
       ncap_capture_option_entries(&ca, false, true);
   const GOptionEntry entries[] = {
       {"write", 'w', 0, G_OPTION_ARG_FILENAME, &out,
        "Write pcapng to FILE (- = stdout)", "FILE"},
+      {"clock-correct", 0, 0, G_OPTION_ARG_NONE, &clock_correct,
+       "Subtract each node's measured clock offset from its timestamps",
+       NULL},
+      {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &window_ms,
+       "Longest wait for slower nodes (1-60000, default 500)", "MS"},
+      {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
+       "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
       {NULL},
   };
   g_autoptr(GOptionContext) ctx =
-      g_option_context_new("HOST -i IFACE [OPTION...] -w FILE|-");
+      g_option_context_new("HOST[,HOST...] -i IFACE [OPTION...] -w FILE|-");
   g_auto(GStrv) args = g_strdupv(argv);
   NcapLimits limits;
+  NcapMultiOpts mo = {0};
   const char *host;
 
   (void)argc;
   g_option_context_set_summary(
-      ctx, "Capture on a node over SSH and write pcapng until a limit, "
-           "Ctrl-C or the helper ends. HOST: host, user@host or "
-           "user@host:port.");
+      ctx, "Capture on one or more nodes over SSH and write one pcapng until "
+           "a limit, Ctrl-C or the helpers end. HOST: host, user@host or "
+           "user@host:port; several, comma-separated, are captured at once "
+           "and merged by time (one interface per node and interface, named "
+           "NODE:IFACE).");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, cap_entries, NULL);
   g_option_context_add_group(ctx, ssh_group(&sa));
@@ -190,10 +205,21 @@ verb_capture(int argc, char **argv, GError **error)
   ncap_limits_init_default(&limits);
   if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
     return FALSE;
-  if (!ssh_config_from_cli(&sa, host, &cfg, error))
+  if (window_ms != NULL && !ncap_parse_u64("--merge-window-ms", window_ms, 1,
+                                           60000, &mo.window_ms, error))
     return FALSE;
-  return ncap_node_stream(&cfg, sa.helper ? sa.helper : NCAP_DEFAULT_HELPER,
-                          &opts, out, false, error);
+  if (window_mb != NULL && !ncap_parse_u64("--merge-window-mb", window_mb, 1,
+                                           4096, &mo.window_mb, error))
+    return FALSE;
+  mo.clock_correct = clock_correct;
+  hosts = ncap_multi_parse_hosts(host, error);
+  if (hosts == NULL)
+    return FALSE;
+  if (!ssh_config_from_cli(&sa, NULL, &cfg, error))
+    return FALSE;
+  return ncap_multi_capture(&cfg, hosts,
+                            sa.helper ? sa.helper : NCAP_DEFAULT_HELPER, &opts,
+                            &mo, out, false, error);
 }
 
 static gboolean
@@ -289,7 +315,7 @@ usage(FILE *fp)
 {
   fprintf(fp,
           "Usage: nodecap VERB HOST [OPTION...]\n"
-          "  capture HOST -i IFACE [-f BPF] [limits] -w FILE|-\n"
+          "  capture HOST[,HOST...] -i IFACE [-f BPF] [limits] -w FILE|-\n"
           "  interfaces HOST [--json]\n"
           NCAP_CLI_JOBS_USAGE
           "Run `nodecap VERB --help` for a verb's options. As a Wireshark "

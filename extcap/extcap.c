@@ -14,6 +14,7 @@
 
 #include "cli-jobs.h"
 #include "ncap-error.h"
+#include "multi.h"
 #include "node.h"
 #include "options.h"
 #include "ssh.h"
@@ -31,7 +32,9 @@ typedef struct {
   /* Capture */
   char *remote_iface, *remote_filter, *src_host, *dst_host, *src_port,
       *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
-      *packet_limit, *byte_limit;
+      *packet_limit, *byte_limit, *sample_by;
+  /* Multi-node */
+  char *clock_correct, *merge_window_ms, *merge_window_mb;
   /* Save on node */
   char *save_on_node, *max_size, *file_size, *delete_on_start;
   char *stop_saved;
@@ -50,6 +53,8 @@ extcap_args_clear(ExtcapArgs *a)
       &a->remote_iface, &a->remote_filter, &a->src_host, &a->dst_host,
       &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
       &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
+      &a->sample_by, &a->clock_correct, &a->merge_window_ms,
+      &a->merge_window_mb,
       &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
       &a->stop_saved,
       &a->log_level, &a->log_file,
@@ -97,9 +102,11 @@ print_config(void)
 {
   static const char *const lines[] = {
       /* Node */
-      "arg {number=0}{call=--remote-host}{display=Node}{type=string}"
+      "arg {number=0}{call=--remote-host}{display=Node(s)}{type=string}"
       "{tooltip=Node to capture on: host, user@host or user@host:port "
-      "(ssh_config host aliases work)}{required=true}{group=Node}",
+      "(ssh_config host aliases work); several nodes separated by commas "
+      "(nodeA,nodeB:2222,user@nodeC) are captured at once and merged}"
+      "{required=true}{group=Node}",
       "arg {number=1}{call=--remote-port}{display=SSH port}{type=unsigned}"
       "{default=22}{range=1,65535}{tooltip=SSH port of the node}{group=Node}",
       "arg {number=2}{call=--remote-username}{display=User name}{type=string}"
@@ -198,6 +205,25 @@ print_config(void)
       "log)}",
       "arg {number=29}{call=--log-file}{display=Log file}{type=fileselect}"
       "{tooltip=Where the log goes (never to the capture)}{group=Debug}",
+      "arg {number=30}{call=--sample-by}{display=Sample by}{type=selector}"
+      "{tooltip=count: every N-th packet of each node; hash: packets whose "
+      "identity hash falls in 1/N, so every node keeps the same packets}"
+      "{group=Capture}",
+      "value {arg=30}{value=count}{display=count}{default=true}",
+      "value {arg=30}{value=hash}{display=hash (same packets on every "
+      "node)}",
+      /* Multi-node */
+      "arg {number=31}{call=--clock-correct}{display=Correct node clocks}"
+      "{type=boolean}{default=false}{tooltip=Subtract each node's clock "
+      "offset, measured at connect, from its timestamps (the offset is "
+      "always recorded in the interface description)}{group=Multi-node}",
+      "arg {number=32}{call=--merge-window-ms}{display=Merge window (ms)}"
+      "{type=unsigned}{default=500}{range=1,60000}{tooltip=Longest time a "
+      "packet waits for slower nodes before it is written}"
+      "{group=Multi-node}",
+      "arg {number=33}{call=--merge-window-mb}{display=Merge memory (MiB)}"
+      "{type=unsigned}{default=32}{range=1,4096}{tooltip=Most bytes held "
+      "for ordering, all nodes together}{group=Multi-node}",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
     printf("%s\n", lines[i]);
@@ -227,8 +253,11 @@ parse_bool(const char *name, const char *value, bool *out, GError **error)
   return FALSE;
 }
 
+/* The SSH options every node shares, and the node list (transfer full).
+ * Each node's user@ and :port are applied per node. */
 static gboolean
-ssh_config_from_args(const ExtcapArgs *a, NcapSshConfig *cfg, GError **error)
+ssh_config_from_args(const ExtcapArgs *a, NcapSshConfig *cfg,
+                     GPtrArray **hosts, GError **error)
 {
   bool accept_new = false;
 
@@ -256,7 +285,8 @@ ssh_config_from_args(const ExtcapArgs *a, NcapSshConfig *cfg, GError **error)
   cfg->accept_new_host_key = accept_new;
   cfg->user = g_strdup(a->user && *a->user ? a->user : NULL);
   /* user@host:port in the host field wins over the separate fields. */
-  if (!ncap_ssh_config_set_target(cfg, a->host, error))
+  *hosts = ncap_multi_parse_hosts(a->host, error);
+  if (*hosts == NULL)
     return FALSE;
   cfg->password = g_strdup(a->password);
   cfg->password_file = g_strdup(a->password_file);
@@ -310,6 +340,7 @@ capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
   ca.type = unless(a->capture_type, "");
   ca.snaplen = unless(a->snaplen, "");
   ca.sample = unless(a->sample, "1");
+  ca.sample_by = unless(a->sample_by, "count");
   ca.time_limit = unless(a->time_limit, "0");
   ca.packet_limit = unless(a->packet_limit, "0");
   ca.byte_limit = unless(a->byte_limit, "0");
@@ -357,6 +388,7 @@ reload_interfaces(const ExtcapArgs *a, GError **error)
 {
   g_auto(NcapSshConfig) cfg = {0};
   g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GPtrArray) hosts = NULL;
 
   if (g_strcmp0(a->reload_option, "remote-interface") != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
@@ -364,7 +396,12 @@ reload_interfaces(const ExtcapArgs *a, GError **error)
                 a->reload_option);
     return FALSE;
   }
-  if (!ssh_config_from_args(a, &cfg, error))
+  if (!ssh_config_from_args(a, &cfg, &hosts, error))
+    return FALSE;
+  /* With several nodes the list is the first node's: the same interface
+   * name is captured on every node. */
+  if (!ncap_ssh_config_set_target(
+          &cfg, ((NcapMultiHost *)g_ptr_array_index(hosts, 0))->target, error))
     return FALSE;
   /* Runs on Wireshark's GUI thread: short and never a prompt. */
   if (cfg.connect_timeout == 0 || cfg.connect_timeout > RELOAD_TIMEOUT_S)
@@ -389,6 +426,25 @@ reload_interfaces(const ExtcapArgs *a, GError **error)
 }
 
 static gboolean
+multi_opts_from_args(const ExtcapArgs *a, NcapMultiOpts *mo, GError **error)
+{
+  bool correct = false;
+
+  if (!parse_bool("--clock-correct", a->clock_correct, &correct, error))
+    return FALSE;
+  mo->clock_correct = correct;
+  if (a->merge_window_ms != NULL && *a->merge_window_ms != '\0' &&
+      !ncap_parse_u64("--merge-window-ms", a->merge_window_ms, 1, 60000,
+                      &mo->window_ms, error))
+    return FALSE;
+  if (a->merge_window_mb != NULL && *a->merge_window_mb != '\0' &&
+      !ncap_parse_u64("--merge-window-mb", a->merge_window_mb, 1, 4096,
+                      &mo->window_mb, error))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
 run_capture_inner(const ExtcapArgs *a, GError **error)
 {
   g_auto(NcapSshConfig) cfg = {0};
@@ -396,15 +452,31 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
   g_autofree char *job_id = NULL;
   bool save = false, stop_saved = false;
   const char *helper = a->helper ? a->helper : NCAP_DEFAULT_HELPER;
+  g_autoptr(GPtrArray) hosts = NULL;
+  NcapMultiOpts mo = {0};
 
   if (!parse_bool("--save-on-node", a->save_on_node, &save, error) ||
       !parse_bool("--stop-saved-on-exit", a->stop_saved, &stop_saved, error))
     return FALSE;
-  if (!ssh_config_from_args(a, &cfg, error))
+  if (!ssh_config_from_args(a, &cfg, &hosts, error))
     return FALSE;
   if (!capture_opts_from_args(a, &opts, error))
     return FALSE;
+  if (!multi_opts_from_args(a, &mo, error))
+    return FALSE;
   if (save) {
+    /* One ring per node is what `nodecap start HOST,HOST` is for; the
+     * dialog's checkbox keeps its meaning simple: the node you capture. */
+    if (hosts->len != 1) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                  "\"Save on node\" takes one node; for several use "
+                  "nodecap start HOST,HOST,...");
+      return FALSE;
+    }
+    /* One node: its target in the shared config changes nothing for the
+     * stream, which sets each node's target the same way. */
+    if (!ncap_ssh_config_set_target(&cfg, a->host, error))
+      return FALSE;
     /* The saved job first: if the node refuses it (busy, policy), the
      * user learns it now rather than after a long live capture. */
     job_id = ncap_jobs_start_saved(&cfg, helper, &opts, error);
@@ -415,8 +487,8 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
                  stop_saved ? "stopped with the live capture"
                             : "left running: nodecap stop HOST ID");
   }
-  gboolean ok =
-      ncap_node_stream(&cfg, helper, &opts, a->fifo, true, error);
+  gboolean ok = ncap_multi_capture(&cfg, hosts, helper, &opts, &mo, a->fifo,
+                                   true, error);
   if (job_id != NULL && stop_saved) {
     g_autoptr(GError) local = NULL;
     if (!ncap_jobs_stop_saved(&cfg, helper, job_id, ok ? error : &local))
@@ -524,6 +596,14 @@ ncap_extcap_run(int argc, char **argv, GError **error)
       {"time-limit", 0, 0, G_OPTION_ARG_STRING, &a.time_limit, "", "S"},
       {"packet-limit", 0, 0, G_OPTION_ARG_STRING, &a.packet_limit, "", "N"},
       {"byte-limit", 0, 0, G_OPTION_ARG_STRING, &a.byte_limit, "", "B"},
+      {"sample-by", 0, 0, G_OPTION_ARG_STRING, &a.sample_by, "",
+       "count|hash"},
+      {"clock-correct", 0, 0, G_OPTION_ARG_STRING, &a.clock_correct, "",
+       "true|false"},
+      {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_ms, "",
+       "MS"},
+      {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_mb, "",
+       "MIB"},
       {"save-on-node", 0, 0, G_OPTION_ARG_STRING, &a.save_on_node, "",
        "true|false"},
       {"max-size", 0, 0, G_OPTION_ARG_STRING, &a.max_size, "", "MB"},

@@ -32,8 +32,8 @@ on_alarm(int sig)
 
 /* Note the stop once; from then a 100 ms timer interrupts a write that a
  * stuck reader blocks, so the drain deadline is always checked. */
-static void
-note_stop(void)
+void
+ncap_relay_note_stop(void)
 {
   if (stop_seen_at != 0)
     return;
@@ -42,8 +42,8 @@ note_stop(void)
   setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static bool
-drain_expired(void)
+bool
+ncap_relay_drain_expired(void)
 {
   return stop_seen_at != 0 &&
          g_get_monotonic_time() - stop_seen_at > DRAIN_US;
@@ -89,48 +89,60 @@ ncap_relay_stop_requested(void)
   return stop_flag != 0;
 }
 
-typedef enum { WRITE_OK, WRITE_STOP, WRITE_GONE, WRITE_FAIL } WriteResult;
+int
+ncap_relay_wake_fd(void)
+{
+  return wake_pipe[0];
+}
 
-static WriteResult
-write_all(int fd, const char *buf, size_t len, int *err)
+void
+ncap_relay_stop_timer_off(void)
+{
+  struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, NULL);
+}
+
+NcapRelayWrite
+ncap_relay_write_all(int fd, const char *buf, size_t len, int *err)
 {
   while (len > 0) {
     ssize_t w = write(fd, buf, len);
     if (w < 0) {
       if (errno == EINTR) {
         if (stop_flag) {
-          note_stop();
-          if (drain_expired())
-            return WRITE_STOP;
+          ncap_relay_note_stop();
+          if (ncap_relay_drain_expired())
+            return NCAP_RELAY_WRITE_STOP;
         }
         continue;
       }
       *err = errno;
-      return errno == EPIPE ? WRITE_GONE : WRITE_FAIL;
+      return errno == EPIPE ? NCAP_RELAY_WRITE_GONE : NCAP_RELAY_WRITE_FAIL;
     }
     buf += w;
     len -= (size_t)w;
   }
-  return WRITE_OK;
+  return NCAP_RELAY_WRITE_OK;
 }
 
-static gboolean
-open_output(NcapRelay *relay, int *fd, GError **error)
+gboolean
+ncap_relay_open_output(const char *path, bool is_fifo, int *fd,
+                       GError **error)
 {
-  if (strcmp(relay->out_path, "-") == 0) {
+  if (strcmp(path, "-") == 0) {
     *fd = STDOUT_FILENO;
     return TRUE;
   }
-  int flags = relay->out_is_fifo ? O_WRONLY | O_CLOEXEC
-                                 : O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  int flags = is_fifo ? O_WRONLY | O_CLOEXEC
+                      : O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
   do
-    *fd = open(relay->out_path, flags, 0644);
+    *fd = open(path, flags, 0644);
   while (*fd < 0 && errno == EINTR && !stop_flag);
   if (*fd < 0) {
     if (stop_flag)
       return TRUE;
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "cannot open %s: %s",
-                relay->out_path, g_strerror(errno));
+                path, g_strerror(errno));
     return FALSE;
   }
   return TRUE;
@@ -144,32 +156,36 @@ keep_stderr(GString *err, const char *buf, int n)
     g_string_erase(err, 0, err->len - STDERR_KEEP);
 }
 
+char *
+ncap_relay_helper_failure(const char *helper, int status, const char *err,
+                          int *code)
+{
+  g_autofree char *line = ncap_ssh_last_line(err);
+
+  *code = NCAP_ERROR_REMOTE;
+  if (status == 127)
+    return g_strdup_printf("helper %s not found on the node (exit 127)%s%s",
+                           helper, *line ? ": " : "", line);
+  if (status == 126)
+    return g_strdup_printf("helper %s cannot be run on the node (exit 126)%s%s",
+                           helper, *line ? ": " : "", line);
+  if (status < 0 && *line == '\0')
+    return g_strdup_printf("helper %s ended without an exit status", helper);
+  if (status > 0)
+    *code = ncap_ssh_remote_error_code(status);
+  if (*line)
+    return g_steal_pointer(&line);
+  return g_strdup_printf("helper %s exited with status %d", helper, status);
+}
+
 static void
 remote_failure(NcapRelay *relay, NcapSsh *ssh, int status, const char *err,
                GError **error)
 {
-  g_autofree char *line = ncap_ssh_last_line(err);
-  const char *host = ncap_ssh_host(ssh);
-
-  if (status == 127)
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: helper %s not found on the node (exit 127)%s%s", host,
-                relay->helper, *line ? ": " : "", line);
-  else if (status == 126)
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: helper %s cannot be run on the node (exit 126)%s%s", host,
-                relay->helper, *line ? ": " : "", line);
-  else if (*line)
-    g_set_error(error, NCAP_ERROR, ncap_ssh_remote_error_code(status), "%s: %s",
-                host, line);
-  else if (status < 0)
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: helper %s ended without an exit status", host,
-                relay->helper);
-  else
-    g_set_error(error, NCAP_ERROR, ncap_ssh_remote_error_code(status),
-                "%s: helper %s exited with status %d", host, relay->helper,
-                status);
+  int code;
+  g_autofree char *text =
+      ncap_relay_helper_failure(relay->helper, status, err, &code);
+  g_set_error(error, NCAP_ERROR, code, "%s: %s", ncap_ssh_host(ssh), text);
 }
 
 gboolean
@@ -190,12 +206,12 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
      * Ctrl-C needs). A helper that does not end within DRAIN_US, or no
      * reader left, ends it the hard way. */
     if (stop_flag && !eof_sent) {
-      note_stop();
+      ncap_relay_note_stop();
       ncap_ssh_log("stop requested: EOF to the helper, draining");
       ssh_channel_send_eof(ch);
       eof_sent = true;
     }
-    if (drain_expired()) {
+    if (ncap_relay_drain_expired()) {
       why = "stop requested, the helper did not end in time";
       break;
     }
@@ -210,7 +226,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     if (n > 0) {
       last_io = g_get_monotonic_time();
       if (outfd < 0) {
-        if (!open_output(relay, &outfd, error)) {
+        if (!ncap_relay_open_output(relay->out_path, relay->out_is_fifo, &outfd, error)) {
           ok = FALSE;
           break;
         }
@@ -219,14 +235,14 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
         ncap_ssh_log("first bytes from the helper, output %s open",
                      relay->out_path);
       }
-      WriteResult wr = write_all(outfd, buf, (size_t)n, &werr);
-      if (wr == WRITE_STOP)
+      NcapRelayWrite wr = ncap_relay_write_all(outfd, buf, (size_t)n, &werr);
+      if (wr == NCAP_RELAY_WRITE_STOP)
         break;
-      if (wr == WRITE_GONE) {
+      if (wr == NCAP_RELAY_WRITE_GONE) {
         why = "reader of the output went away";
         break;
       }
-      if (wr == WRITE_FAIL) {
+      if (wr == NCAP_RELAY_WRITE_FAIL) {
         g_set_error(error, NCAP_ERROR,
                     werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
                     "write to %s: %s", relay->out_path, g_strerror(werr));
@@ -283,7 +299,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     if (status != 0) {
       remote_failure(relay, ssh, status, err->str, error);
       ok = FALSE;
-    } else if (outfd < 0 && !open_output(relay, &outfd, error)) {
+    } else if (outfd < 0 && !ncap_relay_open_output(relay->out_path, relay->out_is_fifo, &outfd, error)) {
       /* Nothing came, but the helper succeeded: leave an empty output
        * rather than a missing one. */
       ok = FALSE;
@@ -291,8 +307,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
   } else {
     ncap_ssh_log("closing the channel: %s", ok ? why : "error");
   }
-  struct itimerval off = {{0, 0}, {0, 0}};
-  setitimer(ITIMER_REAL, &off, NULL);
+  ncap_relay_stop_timer_off();
   /* EOF on the helper's stdin, then close: the helper exits on either. */
   if (ssh_channel_is_open(ch)) {
     ssh_channel_send_eof(ch);

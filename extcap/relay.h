@@ -20,6 +20,36 @@ void ncap_relay_install_signals(void);
 /* True once a stop signal arrived. */
 bool ncap_relay_stop_requested(void);
 
+/* The read end of the pipe a stop signal writes to: poll it to wake up. */
+int ncap_relay_wake_fd(void);
+/* A stop was seen: start the drain clock (and a 100 ms timer that
+ * interrupts a write blocked by a stuck reader). Idempotent. */
+void ncap_relay_note_stop(void);
+/* The helpers had their time to flush after a stop. */
+bool ncap_relay_drain_expired(void);
+void ncap_relay_stop_timer_off(void);
+
+/* Open the output: "-" = stdout, a fifo O_WRONLY only (waits for its
+ * reader), else create/truncate. *fd < 0 with TRUE: stopped while
+ * waiting. */
+gboolean ncap_relay_open_output(const char *path, bool is_fifo, int *fd,
+                                GError **error);
+
+typedef enum {
+  NCAP_RELAY_WRITE_OK,
+  NCAP_RELAY_WRITE_STOP, /* stopped and the drain time is over */
+  NCAP_RELAY_WRITE_GONE, /* EPIPE: the reader went away */
+  NCAP_RELAY_WRITE_FAIL, /* *err holds errno */
+} NcapRelayWrite;
+NcapRelayWrite ncap_relay_write_all(int fd, const char *buf, size_t len,
+                                    int *err);
+
+/* The text for a helper that ended with a non-zero status (no host
+ * prefix): its last stderr line, or what 126/127/no status mean. *code:
+ * the NCAP_ERROR code to use. Transfer full. */
+char *ncap_relay_helper_failure(const char *helper, int status,
+                                const char *err, int *code);
+
 typedef struct {
   const char *out_path;  /* fifo/file path, or "-" for stdout */
   bool out_is_fifo;      /* open O_WRONLY only (never create) */

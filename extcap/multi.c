@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Multi-node live capture: see multi.h and docs/multinode.md ("How the
+ * extcap drives it"). Threads only connect: each node's thread connects,
+ * authenticates, measures the clock and starts the stream channel, then
+ * hands its session to the main thread, which alone reads the channels,
+ * feeds the merge and writes the output. A session is thus used by one
+ * thread at a time, which is all libssh asks. */
+#include "multi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "merge.h"
+#include "ncap-error.h"
+#include "node.h"
+#include "relay.h"
+
+/* libssh grows a channel's window to the size of a read (FACTS.md). */
+#define MULTI_BUF_SIZE (4u << 20)
+/* Reads of one node per round before the others get their turn. */
+#define MULTI_READS_PER_ROUND 4
+#define MULTI_STDERR_KEEP 8192
+#define MULTI_KEEPALIVE_US (15 * G_USEC_PER_SEC)
+/* Wake up at least this often: signals, keepalives, the merge window. */
+#define MULTI_POLL_MAX_MS 100
+#define MULTI_CLOCK_SAMPLES 3
+/* The first answer waits for the helper to start: a login shell with a
+ * heavy profile on a loaded node takes seconds. Later ones are one round
+ * trip. */
+#define MULTI_CLOCK_START_TIMEOUT_US (60 * G_USEC_PER_SEC)
+#define MULTI_CLOCK_TIMEOUT_US (10 * G_USEC_PER_SEC)
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapSshConfig, ncap_ssh_config_clear)
+
+/* ---- host list -------------------------------------------------------- */
+
+static void
+multi_host_free(NcapMultiHost *h)
+{
+  g_free(h->target);
+  g_free(h->name);
+  g_free(h);
+}
+
+GPtrArray *
+ncap_multi_parse_hosts(const char *list, GError **error)
+{
+  g_autoptr(GPtrArray) hosts =
+      g_ptr_array_new_with_free_func((GDestroyNotify)multi_host_free);
+  g_auto(GStrv) parts = NULL;
+
+  if (list == NULL || strspn(list, " \t,") == strlen(list)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "no node given: set the remote host (--remote-host)");
+    return NULL;
+  }
+  parts = g_strsplit(list, ",", -1);
+  for (char **p = parts; *p; p++) {
+    g_auto(NcapSshConfig) cfg = {0};
+    g_strstrip(*p);
+    if (**p == '\0') {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                  "remote host list \"%s\": empty entry", list);
+      return NULL;
+    }
+    if (!ncap_ssh_config_set_target(&cfg, *p, error))
+      return NULL;
+    for (guint i = 0; i < hosts->len; i++) {
+      NcapMultiHost *o = g_ptr_array_index(hosts, i);
+      if (strcmp(o->target, *p) == 0) {
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                    "remote host list \"%s\": %s is listed twice", list, *p);
+        return NULL;
+      }
+    }
+    if (hosts->len >= NCAP_MERGE_MAX_SOURCES) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                  "remote host list: at most %d nodes",
+                  NCAP_MERGE_MAX_SOURCES);
+      return NULL;
+    }
+    NcapMultiHost *h = g_new0(NcapMultiHost, 1);
+    h->target = g_strdup(*p);
+    h->name = g_steal_pointer(&cfg.host);
+    g_ptr_array_add(hosts, h);
+  }
+  /* Same host twice (other port or user): the host alone would give two
+   * nodes one name, and the plugin could not tell them apart. Decided on
+   * the host names before any is changed. */
+  g_autofree bool *clash = g_new0(bool, hosts->len ? hosts->len : 1);
+  for (guint i = 0; i < hosts->len; i++)
+    for (guint j = 0; j < hosts->len; j++)
+      if (i != j &&
+          strcmp(((NcapMultiHost *)g_ptr_array_index(hosts, i))->name,
+                 ((NcapMultiHost *)g_ptr_array_index(hosts, j))->name) == 0)
+        clash[i] = true;
+  for (guint i = 0; i < hosts->len; i++) {
+    NcapMultiHost *h = g_ptr_array_index(hosts, i);
+    if (clash[i]) {
+      g_free(h->name);
+      h->name = g_strdup(h->target);
+    }
+  }
+  return g_steal_pointer(&hosts);
+}
+
+/* ---- one node --------------------------------------------------------- */
+
+typedef enum {
+  NODE_CONNECTING, /* its thread runs */
+  NODE_RUNNING,    /* the stream channel is ours to read */
+  NODE_ENDED,      /* the helper ended cleanly, or we stopped it */
+  NODE_FAILED,
+} NodeState;
+
+typedef struct {
+  guint idx;
+  char *name;
+  NcapSshConfig cfg;
+  const char *helper;
+  char *stream_cmd, *clock_cmd;
+  NcapSsh *ssh;
+  ssh_channel ch; /* transfer none: belongs to ssh */
+  GThread *thread;
+  int notify_fd;            /* the thread writes idx here when it is done */
+  const gint *stop;         /* set by the main thread on a stop */
+  /* Results of the thread, read after its notification. */
+  GError *connect_error;
+  bool have_offset;
+  gint64 offset_ns, rtt_ns;
+  char *clock_note; /* why no offset was measured */
+  /* Main thread. */
+  NodeState state;
+  GString *err;
+  guint64 bytes;
+  gint64 last_io;
+  bool eof_sent;
+  GError *failure;
+} MultiNode;
+
+static void
+config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
+{
+  *dst = *src;
+  dst->host = g_strdup(src->host);
+  dst->user = g_strdup(src->user);
+  dst->password = g_strdup(src->password);
+  dst->password_file = g_strdup(src->password_file);
+  dst->key_file = g_strdup(src->key_file);
+  dst->key_passphrase = g_strdup(src->key_passphrase);
+  dst->known_hosts = g_strdup(src->known_hosts);
+}
+
+static void
+multi_node_free(MultiNode *nd)
+{
+  ncap_ssh_free(nd->ssh);
+  ncap_ssh_config_clear(&nd->cfg);
+  g_free(nd->name);
+  g_free(nd->stream_cmd);
+  g_free(nd->clock_cmd);
+  g_clear_error(&nd->connect_error);
+  g_clear_error(&nd->failure);
+  g_free(nd->clock_note);
+  if (nd->err)
+    g_string_free(nd->err, TRUE);
+  g_free(nd);
+}
+
+static gint64
+real_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Read one line from the clock channel; *t1 = when it arrived. */
+static gboolean
+clock_read_line(MultiNode *nd, ssh_channel ch, GString *pending,
+                GString *err, gint64 timeout_us, gint64 *tn, gint64 *t1,
+                GError **error)
+{
+  ssh_session s = ncap_ssh_session(nd->ssh);
+  gint64 deadline = g_get_monotonic_time() + timeout_us;
+  char buf[256];
+
+  for (;;) {
+    char *nl = memchr(pending->str, '\n', pending->len);
+    if (nl != NULL) {
+      char *end = NULL;
+      *tn = g_ascii_strtoll(pending->str, &end, 10);
+      gboolean good = end != pending->str && end == nl;
+      g_string_erase(pending, 0, nl - pending->str + 1);
+      if (!good) {
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                    "clock: the helper's answer is not a time in ns");
+        return FALSE;
+      }
+      return TRUE;
+    }
+    int n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, 100);
+    int e;
+    if (n == SSH_ERROR) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH, "connection lost: %s",
+                  ssh_get_error(s));
+      return FALSE;
+    }
+    if (n > 0) {
+      *t1 = real_ns();
+      g_string_append_len(pending, buf, n);
+      continue;
+    }
+    while ((e = ssh_channel_read_timeout(ch, buf, sizeof buf, 1, 0)) > 0)
+      if (err->len < MULTI_STDERR_KEEP)
+        g_string_append_len(err, buf, e);
+    if (ssh_channel_is_eof(ch)) {
+      int code, status = ssh_channel_get_exit_status(ch);
+      g_autofree char *text =
+          ncap_relay_helper_failure(nd->helper, status, err->str, &code);
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE, "clock: %s",
+                  status == 0 ? "the helper ended without an answer" : text);
+      return FALSE;
+    }
+    if (g_get_monotonic_time() > deadline || g_atomic_int_get(nd->stop)) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
+                  "no answer to \"clock\" within %d s",
+                  (int)(timeout_us / G_USEC_PER_SEC));
+      return FALSE;
+    }
+  }
+}
+
+/* The node's clock minus ours, over a channel running `<helper> clock
+ * --repeat` (started before the stream, so both helpers start at once):
+ * per sample, t0 when we ask, tn the node's answer, t1 when it arrives;
+ * offset = tn - (t0 + t1) / 2, error at most half the round trip. Of a
+ * few samples the one with the shortest round trip wins. A node whose
+ * helper has no clock verb still captures, without an offset. */
+static void
+measure_clock(MultiNode *nd, ssh_channel ch)
+{
+  g_autoptr(GString) pending = g_string_new(NULL);
+  g_autoptr(GString) err = g_string_new(NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 best_rtt = G_MAXINT64, best = 0, tn, t1;
+
+  /* The first answer comes when the helper has started: not timed. */
+  if (clock_read_line(nd, ch, pending, err, MULTI_CLOCK_START_TIMEOUT_US, &tn,
+                      &t1, &error)) {
+    for (int i = 0; i < MULTI_CLOCK_SAMPLES && !g_atomic_int_get(nd->stop);
+         i++) {
+      gint64 t0 = real_ns();
+      if (ssh_channel_write(ch, "\n", 1) != 1) {
+        g_set_error(&error, NCAP_ERROR, NCAP_ERROR_SSH, "clock: %s",
+                    ssh_get_error(ncap_ssh_session(nd->ssh)));
+        break;
+      }
+      if (!clock_read_line(nd, ch, pending, err, MULTI_CLOCK_TIMEOUT_US, &tn,
+                           &t1, &error))
+        break;
+      gint64 off = tn - (t0 + (t1 - t0) / 2);
+      ncap_ssh_log("node %s: clock sample %d: offset %" G_GINT64_FORMAT
+                   " ns, round trip %" G_GINT64_FORMAT " ns",
+                   nd->name, i + 1, off, t1 - t0);
+      if (t1 - t0 < best_rtt) {
+        best_rtt = t1 - t0;
+        best = off;
+      }
+    }
+  }
+  if (best_rtt == G_MAXINT64) {
+    nd->clock_note = g_strdup(error ? error->message : "stopped");
+    return;
+  }
+  nd->have_offset = true;
+  nd->offset_ns = best;
+  nd->rtt_ns = best_rtt;
+}
+
+static gpointer
+node_thread(gpointer data)
+{
+  MultiNode *nd = data;
+  guint32 idx = nd->idx;
+  ssh_channel clock_ch = NULL;
+
+  nd->ssh = ncap_ssh_new(&nd->cfg);
+  if (!ncap_ssh_connect(nd->ssh, &nd->connect_error) ||
+      g_atomic_int_get(nd->stop))
+    goto done;
+  ssh_session s = ncap_ssh_session(nd->ssh);
+  if (nd->clock_cmd != NULL)
+    clock_ch = ssh_channel_new(s);
+  if (clock_ch != NULL && (ssh_channel_open_session(clock_ch) != SSH_OK ||
+                           ssh_channel_request_exec(clock_ch, nd->clock_cmd) !=
+                               SSH_OK)) {
+    nd->clock_note = g_strdup_printf("cannot run \"clock\": %s",
+                                     ssh_get_error(s));
+    ssh_channel_free(clock_ch);
+    clock_ch = NULL;
+  }
+  /* The stream's helper starts while we time the clock; what it sends
+   * meanwhile waits in libssh's buffer (and the node's ring). */
+  if (!g_atomic_int_get(nd->stop))
+    nd->ch = ncap_ssh_exec(nd->ssh, nd->stream_cmd, &nd->connect_error);
+  if (clock_ch != NULL) {
+    if (nd->ch != NULL)
+      measure_clock(nd, clock_ch);
+    if (ssh_channel_is_open(clock_ch)) {
+      ssh_channel_send_eof(clock_ch);
+      ssh_channel_close(clock_ch);
+    }
+    ssh_channel_free(clock_ch);
+  }
+done:
+  /* Four bytes to a pipe are written at once. */
+  {
+    ssize_t w = write(nd->notify_fd, &idx, sizeof idx);
+    (void)w;
+  }
+  return NULL;
+}
+
+/* ---- the capture ------------------------------------------------------ */
+
+/* Set on a stop; read by the connect threads. Static: a thread still
+ * connecting at the end outlives the call. */
+static gint multi_stop;
+
+typedef struct {
+  NcapMerge *merge;
+  GPtrArray *nodes; /* MultiNode */
+  guint n;
+  const char *helper;
+  bool quiet_failures; /* one node: its error is the final line */
+  bool any_bytes;
+} Multi;
+
+static void
+close_channel(MultiNode *nd)
+{
+  if (nd->ch != NULL && ssh_channel_is_open(nd->ch)) {
+    ssh_channel_send_eof(nd->ch);
+    ssh_channel_close(nd->ch);
+  }
+}
+
+/* text_names_host: the message already says which host (ssh.c's connect
+ * and authentication errors); else the node's name goes in front. */
+static void
+node_fail(Multi *mu, MultiNode *nd, int code, const char *text,
+          bool text_names_host)
+{
+  if (nd->state == NODE_FAILED || nd->state == NODE_ENDED)
+    return;
+  nd->state = NODE_FAILED;
+  close_channel(nd);
+  ncap_merge_source_end(mu->merge, nd->idx, text);
+  nd->failure = text_names_host
+                    ? g_error_new(NCAP_ERROR, code, "%s", text)
+                    : g_error_new(NCAP_ERROR, code, "%s: %s", nd->name, text);
+  ncap_ssh_log("node %s failed: %s", nd->name, text);
+  if (!mu->quiet_failures) {
+    fprintf(stderr, "nodecap: %s: %s\n", nd->name, text);
+    fflush(stderr);
+  }
+}
+
+static void
+node_end_clean(Multi *mu, MultiNode *nd, const char *why)
+{
+  nd->state = NODE_ENDED;
+  close_channel(nd);
+  ncap_merge_source_end(mu->merge, nd->idx, NULL);
+  ncap_ssh_log("node %s: %s, %" G_GUINT64_FORMAT " bytes", nd->name, why,
+               nd->bytes);
+}
+
+/* A node's thread is done: start reading it, or record its failure. */
+static void
+node_connected(Multi *mu, MultiNode *nd, bool stopping)
+{
+  g_thread_join(nd->thread);
+  nd->thread = NULL;
+  if (nd->state != NODE_CONNECTING)
+    return;
+  if (nd->connect_error != NULL) {
+    node_fail(mu, nd, nd->connect_error->code, nd->connect_error->message,
+              true);
+    return;
+  }
+  if (nd->have_offset) {
+    ncap_merge_set_clock_offset(mu->merge, nd->idx, nd->offset_ns);
+    ncap_ssh_log("node %s: clock offset %" G_GINT64_FORMAT
+                 " ns (node minus local; round trip %" G_GINT64_FORMAT
+                 " ns, error at most half of it)",
+                 nd->name, nd->offset_ns, nd->rtt_ns);
+  } else {
+    ncap_ssh_log("node %s: no clock offset (%s)", nd->name,
+                 nd->clock_note ? nd->clock_note : "?");
+  }
+  if (nd->ch == NULL) { /* stopped before the stream started */
+    node_end_clean(mu, nd, "stopped before the stream started");
+    return;
+  }
+  nd->state = NODE_RUNNING;
+  nd->last_io = g_get_monotonic_time();
+  if (stopping) {
+    ssh_channel_send_eof(nd->ch);
+    nd->eof_sent = true;
+  }
+}
+
+static void
+keep_stderr(MultiNode *nd, const char *buf, int n)
+{
+  g_string_append_len(nd->err, buf, n);
+  if (nd->err->len > MULTI_STDERR_KEEP)
+    g_string_erase(nd->err, 0, nd->err->len - MULTI_STDERR_KEEP);
+}
+
+/* Read what the node has (a few chunks at most), feed the merge. Returns
+ * TRUE when more may be waiting in libssh's buffer. */
+static bool
+node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
+{
+  ssh_session s = ncap_ssh_session(nd->ssh);
+  int e;
+
+  for (int k = 0; k < MULTI_READS_PER_ROUND; k++) {
+    int r = ssh_channel_read_timeout(nd->ch, buf, MULTI_BUF_SIZE, 0, 0);
+    if (r == SSH_ERROR) {
+      g_autofree char *text =
+          g_strdup_printf("ssh: connection lost: %s", ssh_get_error(s));
+      node_fail(mu, nd, NCAP_ERROR_SSH, text, false);
+      return false;
+    }
+    if (r == 0)
+      break;
+    if (nd->bytes == 0)
+      ncap_ssh_log("node %s: first bytes from the helper", nd->name);
+    nd->bytes += (guint64)r;
+    nd->last_io = now;
+    mu->any_bytes = true;
+    g_autoptr(GError) error = NULL;
+    if (!ncap_merge_feed(mu->merge, nd->idx, (const uint8_t *)buf, (gsize)r,
+                         now, &error)) {
+      node_fail(mu, nd, NCAP_ERROR_REMOTE, error->message, true);
+      return false;
+    }
+    if (k == MULTI_READS_PER_ROUND - 1)
+      return true;
+  }
+  while ((e = ssh_channel_read_timeout(nd->ch, buf, 65536, 1, 0)) > 0)
+    keep_stderr(nd, buf, e);
+  if (ssh_channel_is_eof(nd->ch) || ssh_channel_is_closed(nd->ch)) {
+    while ((e = ssh_channel_read_timeout(nd->ch, buf, 65536, 1, 0)) > 0)
+      keep_stderr(nd, buf, e);
+    int status = ssh_channel_get_exit_status(nd->ch);
+    if (status == 0) {
+      node_end_clean(mu, nd, "helper ended, exit status 0");
+    } else if (nd->eof_sent && status < 0) {
+      /* We asked it to end: sshd may close without an exit status. */
+      node_end_clean(mu, nd, "helper ended after our EOF");
+    } else {
+      int code;
+      g_autofree char *text =
+          ncap_relay_helper_failure(mu->helper, status, nd->err->str, &code);
+      node_fail(mu, nd, code, text, false);
+    }
+  }
+  return false;
+}
+
+static gboolean
+all_failed_error(Multi *mu, GError **error)
+{
+  if (mu->n == 1) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, 0);
+    g_propagate_error(error, g_steal_pointer(&nd->failure));
+    return FALSE;
+  }
+  g_autoptr(GString) msg = g_string_new(NULL);
+  int code = NCAP_ERROR_FAILED;
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (i == 0)
+      code = nd->failure->code;
+    g_string_append_printf(msg, "%s%s", i ? "; " : "", nd->failure->message);
+  }
+  g_set_error(error, NCAP_ERROR, code, "all %u nodes failed: %s", mu->n,
+              msg->str);
+  return FALSE;
+}
+
+static void
+log_stats(Multi *mu)
+{
+  NcapMergeStats total;
+  g_autofree NcapMergeSourceStats *per = g_new0(NcapMergeSourceStats, mu->n);
+
+  ncap_merge_stats(mu->merge, &total, per);
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %u interfaces, "
+                 "%" G_GUINT64_FORMAT " bytes read%s",
+                 nd->name, per[i].packets_in, per[i].n_interfaces, nd->bytes,
+                 per[i].failed ? ", failed" : "");
+  }
+  ncap_ssh_log("merge: %" G_GUINT64_FORMAT " packets written, %"
+               G_GUINT64_FORMAT " out of order, %" G_GUINT64_FORMAT
+               " released by the time window, %" G_GUINT64_FORMAT
+               " by the byte window, peak %" G_GSIZE_FORMAT " bytes held",
+               total.packets_out, total.out_of_order, total.released_by_window,
+               total.released_by_bytes, total.peak_bytes_held);
+}
+
+gboolean
+ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
+                  const char *helper, const NcapCaptureOpts *opts,
+                  const NcapMultiOpts *mopts, const char *out_path,
+                  bool out_is_fifo, GError **error)
+{
+  NcapMultiOpts defaults = {0};
+  const NcapMultiOpts *mo = mopts ? mopts : &defaults;
+  NcapMergeConfig mcfg = {
+      .window_us = (gint64)(mo->window_ms ? mo->window_ms
+                                          : NCAP_MULTI_DEFAULT_WINDOW_MS) *
+                   1000,
+      .window_bytes = (gsize)(mo->window_mb ? mo->window_mb
+                                            : NCAP_MULTI_DEFAULT_WINDOW_MB)
+                      << 20,
+      .apply_clock_offset = mo->clock_correct,
+      .version = PROJECT_VERSION,
+  };
+  Multi mu = {
+      .n = hosts->len,
+      .helper = helper ? helper : NCAP_DEFAULT_HELPER,
+      .quiet_failures = hosts->len == 1,
+  };
+  g_autofree char *buf = g_malloc(MULTI_BUF_SIZE);
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  g_autofree char *clock_cmd = NULL;
+  int notify[2] = {-1, -1};
+  int outfd = -1, werr = 0;
+  bool stopping = false, gone = false, write_failed = false;
+  const char *why = "every node ended";
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail(hosts->len >= 1 && hosts->len <= NCAP_MERGE_MAX_SOURCES,
+                       FALSE);
+  if (pipe2(notify, O_CLOEXEC) < 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "pipe: %s",
+                g_strerror(errno));
+    return FALSE;
+  }
+  {
+    g_autofree char *qh = g_shell_quote(mu.helper);
+    clock_cmd = g_strdup_printf("%s clock --repeat", qh);
+  }
+  mu.merge = ncap_merge_new(mu.n, &mcfg);
+  mu.nodes = g_ptr_array_new();
+  ncap_relay_install_signals();
+
+  /* Stop signals go to the main thread only: its blocked write must be
+   * interrupted (EINTR) to notice them. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGHUP);
+  sigaddset(&block, SIGALRM);
+  sigaddset(&block, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  for (guint i = 0; i < mu.n; i++) {
+    NcapMultiHost *h = g_ptr_array_index(hosts, i);
+    MultiNode *nd = g_new0(MultiNode, 1);
+    g_autoptr(GError) local = NULL;
+    nd->idx = i;
+    nd->name = g_strdup(h->name);
+    nd->helper = mu.helper;
+    nd->notify_fd = notify[1];
+    nd->stop = &multi_stop;
+    nd->err = g_string_new(NULL);
+    /* One node alone has nobody to be compared with: unless asked to
+     * correct, it starts without the clock round trips (one helper start
+     * less before the first packet). */
+    if (mu.n > 1 || mo->clock_correct)
+      nd->clock_cmd = g_strdup(clock_cmd);
+    else
+      nd->clock_note = g_strdup("single node, not measured");
+    nd->stream_cmd = ncap_node_stream_command(mu.helper, nd->name, opts);
+    config_copy(&nd->cfg, base);
+    /* parse_hosts checked the target already. */
+    ncap_ssh_config_set_target(&nd->cfg, h->target, &local);
+    ncap_merge_set_source_name(mu.merge, i, nd->name);
+    nd->state = NODE_CONNECTING;
+    g_ptr_array_add(mu.nodes, nd);
+    g_autofree char *tname = g_strdup_printf("ncap-node-%u", i);
+    nd->thread = g_thread_new(tname, node_thread, nd);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  ncap_ssh_log("multi-node capture on %u node(s), window %" G_GINT64_FORMAT
+               " ms / %" G_GSIZE_FORMAT " MiB, clock correction %s",
+               mu.n, mcfg.window_us / 1000, mcfg.window_bytes >> 20,
+               mcfg.apply_clock_offset ? "on" : "off");
+
+  for (;;) {
+    gint64 now = g_get_monotonic_time();
+    bool more = false, active = false;
+
+    if (ncap_relay_stop_requested() && !stopping) {
+      /* EOF to every helper: each flushes what it captured and exits. */
+      stopping = true;
+      ncap_relay_note_stop();
+      g_atomic_int_set(&multi_stop, 1);
+      ncap_ssh_log("stop requested: EOF to every helper, draining");
+      for (guint i = 0; i < mu.n; i++) {
+        MultiNode *nd = g_ptr_array_index(mu.nodes, i);
+        if (nd->state == NODE_RUNNING && !nd->eof_sent) {
+          ssh_channel_send_eof(nd->ch);
+          nd->eof_sent = true;
+        }
+      }
+    }
+    if (stopping && ncap_relay_drain_expired()) {
+      why = "stop requested, not every helper ended in time";
+      break;
+    }
+
+    /* Threads that are done. */
+    for (;;) {
+      struct pollfd p = {.fd = notify[0], .events = POLLIN};
+      guint32 idx;
+      if (poll(&p, 1, 0) <= 0 || read(notify[0], &idx, sizeof idx) != sizeof idx)
+        break;
+      if (idx < mu.n)
+        node_connected(&mu, g_ptr_array_index(mu.nodes, idx), stopping);
+    }
+
+    for (guint i = 0; i < mu.n; i++) {
+      MultiNode *nd = g_ptr_array_index(mu.nodes, i);
+      if (nd->state == NODE_RUNNING && node_read(&mu, nd, buf, now))
+        more = true;
+      if (nd->state == NODE_RUNNING && !stopping &&
+          now - nd->last_io > MULTI_KEEPALIVE_US) {
+        ncap_ssh_keepalive(nd->ssh);
+        nd->last_io = now;
+      }
+      if (nd->state == NODE_RUNNING ||
+          (nd->state == NODE_CONNECTING && !stopping))
+        active = true;
+    }
+
+    ncap_merge_drain(mu.merge, now, FALSE, out);
+    /* The output opens with the first bytes of a helper: a capture whose
+     * nodes all fail before capturing writes nothing, and the error line
+     * is what tshark shows. */
+    if (out->len > 0 && mu.any_bytes) {
+      if (outfd < 0) {
+        if (!ncap_relay_open_output(out_path, out_is_fifo, &outfd, error)) {
+          ok = FALSE;
+          why = "error";
+          break;
+        }
+        if (outfd < 0) { /* stopped while waiting for the reader */
+          why = "stop requested before the reader opened the output";
+          break;
+        }
+        ncap_ssh_log("first bytes from the helper, output %s open", out_path);
+      }
+      NcapRelayWrite wr =
+          ncap_relay_write_all(outfd, (const char *)out->data, out->len, &werr);
+      g_byte_array_set_size(out, 0);
+      if (wr == NCAP_RELAY_WRITE_STOP) {
+        why = "stop requested, the reader did not take the rest in time";
+        break;
+      }
+      if (wr == NCAP_RELAY_WRITE_GONE) {
+        why = "reader of the output went away";
+        gone = true;
+        break;
+      }
+      if (wr == NCAP_RELAY_WRITE_FAIL) {
+        g_set_error(error, NCAP_ERROR,
+                    werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
+                    "write to %s: %s", out_path, g_strerror(werr));
+        ok = FALSE;
+        write_failed = true;
+        why = "error";
+        break;
+      }
+    }
+    if (!active)
+      break;
+
+    struct pollfd pfd[NCAP_MERGE_MAX_SOURCES + 3];
+    nfds_t nfds = 0;
+    for (guint i = 0; i < mu.n; i++) {
+      MultiNode *nd = g_ptr_array_index(mu.nodes, i);
+      if (nd->state == NODE_RUNNING)
+        pfd[nfds++] = (struct pollfd){
+            .fd = ssh_get_fd(ncap_ssh_session(nd->ssh)), .events = POLLIN};
+    }
+    pfd[nfds++] = (struct pollfd){.fd = notify[0], .events = POLLIN};
+    if (ncap_relay_wake_fd() >= 0)
+      pfd[nfds++] = (struct pollfd){.fd = ncap_relay_wake_fd(), .events = POLLIN};
+    /* A pipe's writer gets POLLERR when the reader closes: tshark closes
+     * the fifo before it signals us, and the stream may be idle. */
+    int out_slot = -1;
+    if (outfd >= 0 && out_is_fifo) {
+      out_slot = (int)nfds;
+      pfd[nfds++] = (struct pollfd){.fd = outfd, .events = 0};
+    }
+    int timeout = MULTI_POLL_MAX_MS;
+    gint64 deadline = ncap_merge_deadline(mu.merge);
+    if (deadline != G_MAXINT64) {
+      gint64 left = (deadline - g_get_monotonic_time() + 999) / 1000;
+      if (left < timeout)
+        timeout = left < 0 ? 0 : (int)left;
+    }
+    if (more)
+      timeout = 0;
+    int pr = poll(pfd, nfds, timeout);
+    if (pr < 0 && errno != EINTR) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
+                  g_strerror(errno));
+      ok = FALSE;
+      why = "error";
+      break;
+    }
+    if (out_slot >= 0 && (pfd[out_slot].revents & (POLLERR | POLLHUP))) {
+      why = "reader of the output went away";
+      gone = true;
+      break;
+    }
+  }
+
+  /* Every channel closed: each helper sees EOF and ends. */
+  g_atomic_int_set(&multi_stop, 1);
+  ncap_ssh_log("closing every channel: %s", why);
+  for (guint i = 0; i < mu.n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu.nodes, i);
+    if (nd->state == NODE_RUNNING)
+      node_end_clean(&mu, nd, why);
+  }
+  ncap_relay_stop_timer_off();
+
+  guint failed = 0, connecting = 0;
+  for (guint i = 0; i < mu.n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu.nodes, i);
+    if (nd->state == NODE_FAILED)
+      failed++;
+    if (nd->state == NODE_CONNECTING)
+      connecting++;
+  }
+  if (ok && failed == mu.n) {
+    ok = all_failed_error(&mu, error);
+  }
+  if (!gone && !write_failed) {
+    ncap_merge_drain(mu.merge, g_get_monotonic_time(), TRUE, out);
+    /* Every node ended cleanly without a byte: an empty capture rather
+     * than a missing file. */
+    if (outfd < 0 && ok && !stopping && connecting == 0) {
+      if (!ncap_relay_open_output(out_path, out_is_fifo, &outfd, error))
+        ok = FALSE;
+    }
+    if (outfd >= 0 && out->len > 0 && (mu.any_bytes || ok)) {
+      NcapRelayWrite wr = ncap_relay_write_all(outfd, (const char *)out->data,
+                                               out->len, &werr);
+      if (wr == NCAP_RELAY_WRITE_FAIL && ok) {
+        g_set_error(error, NCAP_ERROR,
+                    werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
+                    "write to %s: %s", out_path, g_strerror(werr));
+        ok = FALSE;
+      }
+    }
+  }
+  log_stats(&mu);
+  if (outfd >= 0 && outfd != STDOUT_FILENO)
+    close(outfd);
+
+  for (guint i = 0; i < mu.n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu.nodes, i);
+    if (nd->thread != NULL) {
+      /* Still connecting after a stop: it sees the stop flag, starts no
+       * helper, and dies with the process; its memory stays its own. */
+      ncap_ssh_log("node %s: still connecting at the end, left behind",
+                   nd->name);
+      g_thread_unref(nd->thread);
+      continue;
+    }
+    multi_node_free(nd);
+  }
+  g_ptr_array_free(mu.nodes, TRUE);
+  ncap_merge_free(mu.merge);
+  /* A thread left behind may still write its notification. */
+  if (connecting == 0)
+    close(notify[1]);
+  close(notify[0]);
+  return ok;
+}
+
+gboolean
+ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
+                   const char *helper, const NcapCaptureOpts *opts,
+                   const NcapMultiOpts *mopts, const char *out_path,
+                   bool out_is_fifo, GError **error)
+{
+  if (hosts->len == 1 && (mopts == NULL || !mopts->clock_correct)) {
+    g_auto(NcapSshConfig) cfg = {0};
+    NcapMultiHost *h = g_ptr_array_index(hosts, 0);
+    config_copy(&cfg, base);
+    if (!ncap_ssh_config_set_target(&cfg, h->target, error))
+      return FALSE;
+    return ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo, error);
+  }
+  return ncap_multi_stream(base, hosts, helper, opts, mopts, out_path,
+                           out_is_fifo, error);
+}
