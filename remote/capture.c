@@ -40,6 +40,7 @@ struct NcapCapture {
   guint64 kernel_drops_seen; /* last pcap_stats total */
   guint64 start_ns, last_ns; /* first and latest timestamps (ns) */
   gint64 start_mono;         /* monotonic start, for the time limit */
+  gint64 clock_shift_ns;     /* test hook: pretend this node's clock is off */
   NcapCaptureStats stats;
   const char *limit;
   NcapEpbSink sink;
@@ -91,6 +92,12 @@ ncap_capture_set_exclude(NcapCapture *cap, const char *bpf_exclude)
 {
   g_free(cap->exclude);
   cap->exclude = g_strdup(bpf_exclude);
+}
+
+void
+ncap_capture_set_clock_shift(NcapCapture *cap, gint64 shift_ns)
+{
+  cap->clock_shift_ns = shift_ns;
 }
 
 void
@@ -216,7 +223,7 @@ ncap_capture_open(NcapCapture *cap, GError **error)
   cap->scratch_len = cap->opts.snaplen + EPB_OVERHEAD;
   cap->scratch = g_malloc(cap->scratch_len);
   cap->start_mono = g_get_monotonic_time();
-  cap->start_ns = (guint64)g_get_real_time() * 1000u;
+  cap->start_ns = (guint64)((gint64)g_get_real_time() * 1000 + cap->clock_shift_ns);
   cap->last_ns = cap->start_ns;
   return TRUE;
 }
@@ -299,7 +306,8 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
     }
   }
 
-  guint64 ts = (guint64)h->ts.tv_sec * 1000000000u + (guint64)h->ts.tv_usec;
+  guint64 ts = (guint64)((gint64)((guint64)h->ts.tv_sec * 1000000000u + (guint64)h->ts.tv_usec) +
+                        cap->clock_shift_ns);
   NcapEpb epb = {
     .interface_id = 0,
     .timestamp = ts,
@@ -363,7 +371,7 @@ void
 ncap_capture_put_isb(NcapCapture *cap, GByteArray *out)
 {
   update_kernel_drops(cap);
-  guint64 now = (guint64)g_get_real_time() * 1000u;
+  guint64 now = (guint64)((gint64)g_get_real_time() * 1000 + cap->clock_shift_ns);
   NcapIsb isb = {
     .interface_id = 0,
     .timestamp = now,

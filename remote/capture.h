@@ -24,6 +24,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapCapture, ncap_capture_free)
 /* Extra BPF ANDed in (e.g. "not (host A and port P and host B and port Q)"
  * for the helper's own SSH session). Call before open. */
 void ncap_capture_set_exclude(NcapCapture *cap, const char *bpf_exclude);
+/* Test hook (unprivileged test runs only, see main.c): add shift_ns to
+ * every timestamp, as if this node's clock were off by that much. */
+void ncap_capture_set_clock_shift(NcapCapture *cap, gint64 shift_ns);
 /* Kernel buffer in bytes (pcap_set_buffer_size). Call before open. */
 void ncap_capture_set_buffer_size(NcapCapture *cap, gsize bytes);
 

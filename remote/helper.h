@@ -27,6 +27,7 @@ typedef struct {
   char *auditlog;            /* /var/log/nodecap/audit.log */
   NcapLimits limits;
   GKeyFile *config;          /* nodecap.conf as loaded (may be empty) */
+  gint64 clock_shift_ns;     /* NCAP_TEST_CLOCK_OFFSET_NS, honoured only when !secure */
 } NcapHelper;
 
 /* Each verb: argc/argv start at the verb name. Returns TRUE on success;
@@ -35,6 +36,7 @@ typedef gboolean (*NcapVerbFunc)(NcapHelper *h, int argc, char **argv,
                                  GError **error);
 
 gboolean ncap_verb_interfaces(NcapHelper *h, int argc, char **argv, GError **error);
+gboolean ncap_verb_clock(NcapHelper *h, int argc, char **argv, GError **error);
 gboolean ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error);
 /* Saved jobs (verb-start.c ... verb-fetch.c, docs/jobs.md). */
 gboolean ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error);

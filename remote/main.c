@@ -18,6 +18,7 @@ static const struct {
 } verbs[] = {
   { "interfaces", ncap_verb_interfaces, "list capturable interfaces" },
   { "stream", ncap_verb_stream, "capture now, pcapng to stdout" },
+  { "clock", ncap_verb_clock, "print this node's real-time clock (ns since the epoch)" },
   { "start", ncap_verb_start, "start a saved capture job (ring of files)" },
   { "stop", ncap_verb_stop, "stop the running saved job" },
   { "status", ncap_verb_status, "show a saved job (default: the latest)" },
@@ -88,6 +89,8 @@ main(int argc, char **argv)
   h.capturesdir = path_setting(&h, "NCAP_CAPTURESDIR", NCAP_CAPTURESDIR);
   h.auditlog = path_setting(&h, "NCAP_AUDITLOG", NCAP_AUDITLOG);
   h.node = g_strdup(g_get_host_name());
+  if (!h.secure && g_getenv("NCAP_TEST_CLOCK_OFFSET_NS"))
+    h.clock_shift_ns = g_ascii_strtoll(g_getenv("NCAP_TEST_CLOCK_OFFSET_NS"), NULL, 10);
 
   g_autoptr(GError) error = NULL;
   int status = 0;

@@ -196,6 +196,7 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   }
 
   cap = ncap_capture_new(&opts, h->node);
+  ncap_capture_set_clock_shift(cap, h->clock_shift_ns);
   if (!no_exclude) {
     g_autofree char *ex = ssh_exclusion();
     if (ex)

@@ -8,6 +8,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
+#include "uploader.h"
 #include "jobs-compat.h"
 
 gboolean
@@ -59,6 +60,7 @@ ncap_verb_delete(NcapHelper *h, int argc, char **argv, GError **error)
       continue; /* --all never touches the running job */
     if (!ncap_jobstore_delete(store, job, error))
       return FALSE;
+    ncap_job_uploads_forget(h, job->id);
     g_ptr_array_add(deleted, g_strdup(job->id));
   }
   if (h->json) {

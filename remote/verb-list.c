@@ -7,6 +7,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
+#include "uploader.h"
 #include "jobs-compat.h"
 
 gboolean
@@ -40,7 +41,7 @@ ncap_verb_list(NcapHelper *h, int argc, char **argv, GError **error)
   if (h->json) {
     g_autoptr(JsonArray) arr = json_array_new();
     for (guint i = 0; i < jobs->len; i++)
-      json_array_add_element(arr, ncap_job_to_json(g_ptr_array_index(jobs, i)));
+      json_array_add_element(arr, ncap_job_uploads_to_json(h, g_ptr_array_index(jobs, i)));
     g_autoptr(JsonNode) root = json_node_new(JSON_NODE_ARRAY);
     json_node_set_array(root, arr);
     g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -52,7 +53,8 @@ ncap_verb_list(NcapHelper *h, int argc, char **argv, GError **error)
     printf("%s\n", ncap_job_table_header());
     for (guint i = 0; i < jobs->len; i++) {
       g_autofree char *row = ncap_job_table_row(g_ptr_array_index(jobs, i));
-      printf("%s\n", row);
+      g_autofree char *up = ncap_job_uploads_summary(h, g_ptr_array_index(jobs, i));
+      printf("%s%s\n", row, up);
     }
   }
   fflush(stdout);

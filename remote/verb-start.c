@@ -13,6 +13,7 @@
 #include "jobstore.h"
 #include "ncap-error.h"
 #include "jobs-compat.h"
+#include "uploader.h"
 #include "worker.h"
 
 /* A status/list run holds the lock for a moment while it salvages: wait
@@ -71,6 +72,8 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
   NcapCaptureOpts opts = {0};
   gboolean json = FALSE, ok = FALSE;
   g_autofree char *node_opt = NULL;
+  g_autofree char *destination = NULL;
+  gboolean upload_delete = FALSE;
   int lock_fd = -1;
   g_autoptr(GError) local = NULL;
   g_autoptr(NcapJobStore) store = NULL;
@@ -80,6 +83,10 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the job record as JSON", NULL},
       {"node", 0, 0, G_OPTION_ARG_STRING, &node_opt,
        "Node name in if_name and file names; default: host name", "NAME"},
+      {"destination", 0, 0, G_OPTION_ARG_STRING, &destination,
+       "Upload each finished file to s3://BUCKET/PREFIX (see docs/s3.md)", "URI"},
+      {"upload-delete", 0, 0, G_OPTION_ARG_NONE, &upload_delete,
+       "Remove a local file once its upload is confirmed", NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx =
@@ -120,6 +127,14 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
     goto out;
   if (opts.type == NCAP_CAPTURE_SIMPLE && !ncap_jobs_rate_simple(h, error))
     goto out;
+  if (upload_delete && !destination) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "start: --upload-delete needs --destination");
+    goto out;
+  }
+  /* A bad destination is refused before anything is captured. */
+  if (destination && (!ncap_job_uploads_check(h, destination, error) ||
+                      !ncap_jobs_require(h, "captures.upload", error)))
+    goto out;
 
   store = ncap_jobstore_open(h->statedir, h->capturesdir, error);
   if (store == NULL)
@@ -135,13 +150,15 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
 
   job = ncap_job_new(h->caller_name, h->node);
   job->request = ncap_job_request_from_opts(&opts);
+  if (destination)
+    ncap_job_uploads_set_request(job, destination, upload_delete);
   if (!ncap_jobstore_save(store, job, error))
     goto out;
   if (ncap_worker_spawn(h, store, job, &opts, ncap_jobs_buffer_size(h),
                         lock_fd, error)) {
     /* Print what the record says now: running, with its first file. */
     g_autoptr(NcapJob) now = ncap_jobstore_load(store, job->id, NULL);
-    ncap_job_print(now ? now : job, h->json);
+    ncap_job_uploads_print(h, now ? now : job, h->json);
     ok = TRUE;
   }
 out:

@@ -8,6 +8,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
+#include "uploader.h"
 #include "jobs-compat.h"
 
 gboolean
@@ -43,6 +44,6 @@ ncap_verb_status(NcapHelper *h, int argc, char **argv, GError **error)
       id ? ncap_jobstore_load(store, id, error) : ncap_jobstore_latest(store, error);
   if (job == NULL)
     return FALSE;
-  ncap_job_print(job, h->json);
+  ncap_job_uploads_print(h, job, h->json);
   return TRUE;
 }

@@ -18,6 +18,7 @@
 #include "ncap-error.h"
 #include "jobs-compat.h"
 #include "ring.h"
+#include "uploader.h"
 
 #define MB 1000000ull
 /* How long `start` waits for the worker to report. Opening a capture is
@@ -192,6 +193,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   }
 
   g_autoptr(NcapCapture) cap = ncap_capture_new(opts, h->node);
+  ncap_capture_set_clock_shift(cap, h->clock_shift_ns);
   if (buffer_size > 0)
     ncap_capture_set_buffer_size(cap, buffer_size);
   if (!ncap_capture_open(cap, &error)) {
@@ -259,6 +261,17 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
     report(report_fd, error);
     return 1;
   }
+  /* Uploads (--destination): a separate process without any privilege
+   * or the capture handle; it gets each file once the ring closes it. */
+  g_autoptr(GError) up_err = NULL;
+  NcapJobUploads *uploads = ncap_job_uploads_start(h, job, spoolfd,
+                                                   ncap_jobstore_captures_fd(store), &up_err);
+  if (up_err) {
+    ncap_ring_finish(ring, NULL);
+    close(spoolfd);
+    fail_early(store, job, up_err, report_fd);
+    return 1;
+  }
   report(report_fd, NULL);
   close(report_fd);
 
@@ -288,6 +301,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
       fail = g_steal_pointer(&ctx.ring_error);
       break;
     }
+    ncap_job_uploads_feed_closed(uploads, ncap_ring_files(ring));
     const char *lim = ncap_capture_limit_reached(cap);
     if (lim && stop_reason == NULL)
       stop_reason = lim;
@@ -314,9 +328,13 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   for (guint i = 0; i < files->len; i++) {
     NcapRingFile *rf = g_ptr_array_index(files, i);
     g_autoptr(GError) mv_err = NULL;
-    if (!ncap_jobstore_move_file(store, spoolfd, rf->name, &mv_err) && fail == NULL)
+    if (!ncap_jobstore_move_file(store, spoolfd, rf->name, &mv_err) && fail == NULL &&
+        !(ncap_job_uploads_may_have_removed(uploads, rf->name) &&
+          faccessat(spoolfd, rf->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT))
       fail = g_steal_pointer(&mv_err);
   }
+  /* Every file is closed and in the captures directory now. */
+  ncap_job_uploads_finish(uploads, files);
   fsync(ncap_jobstore_captures_fd(store));
   close(spoolfd);
   update_record(job, &ctx, true);

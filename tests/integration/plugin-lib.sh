@@ -29,8 +29,12 @@ else
 fi
 
 # tshark as the unprivileged user, with the private plugin folder.
+# NCAP_TSHARK_ENV (set by tests/sanitize.sh): extra VAR=value words, e.g.
+# LD_PRELOAD of the ASan runtime so tshark can load a sanitized plugin.
 ts() {
-  "${AS_USER[@]}" env -i PATH="$PATH" HOME="$T/home" LC_ALL=C.UTF-8 tshark "$@"
+  # shellcheck disable=SC2086
+  "${AS_USER[@]}" env -i PATH="$PATH" HOME="$T/home" LC_ALL=C.UTF-8 \
+    ${NCAP_TSHARK_ENV:-} tshark "$@"
 }
 
 # mk OUT [--no-packetid]: spec on stdin; the file is readable by nobody.

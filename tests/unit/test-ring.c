@@ -130,7 +130,8 @@ check_file(const char *dir, const char *name, guint64 max_size, guint64 *first_p
   }
   g_assert_cmphex(first, ==, NCAP_PCAPNG_BT_SHB);
   g_assert_cmphex(last, ==, NCAP_PCAPNG_BT_ISB);
-  if (g_find_program_in_path("capinfos")) {
+  g_autofree char *capinfos = g_find_program_in_path("capinfos");
+  if (capinfos) {
     g_autofree char *out = NULL, *err = NULL;
     int status = 0;
     const char *argv[] = {"capinfos", "-c", path, NULL};

@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* CLI verbs: see cli.h. Option names are the extcap's, so what works in
+ * the Wireshark dialog works in a script; passwords are best given by file
+ * (an argv password is visible in ps). */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ncap-error.h"
+#include "node.h"
+#include "options.h"
+#include "ssh.h"
+
+typedef struct {
+  char *port, *user, *password, *password_file, *sshkey, *passphrase;
+  char *known_hosts, *connect_timeout, *helper, *log_level, *log_file;
+  gboolean accept_new;
+} CliSshArgs;
+
+static void
+cli_ssh_args_clear(CliSshArgs *a)
+{
+  g_free(a->port);
+  g_free(a->user);
+  g_free(a->password);
+  g_free(a->password_file);
+  g_free(a->sshkey);
+  g_free(a->passphrase);
+  g_free(a->known_hosts);
+  g_free(a->connect_timeout);
+  g_free(a->helper);
+  g_free(a->log_level);
+  g_free(a->log_file);
+  memset(a, 0, sizeof *a);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliSshArgs, cli_ssh_args_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapSshConfig, ncap_ssh_config_clear)
+
+static GOptionGroup *
+ssh_group(CliSshArgs *a)
+{
+  const GOptionEntry entries[] = {
+      {"remote-port", 'p', 0, G_OPTION_ARG_STRING, &a->port,
+       "SSH port (default 22)", "N"},
+      {"remote-username", 'l', 0, G_OPTION_ARG_STRING, &a->user,
+       "SSH user (default: yours)", "USER"},
+      {"remote-password-file", 0, 0, G_OPTION_ARG_FILENAME, &a->password_file,
+       "File whose first line is the password", "FILE"},
+      {"remote-password", 0, 0, G_OPTION_ARG_STRING, &a->password,
+       "Password (visible in ps: prefer keys or a file)", "PW"},
+      {"sshkey", 0, 0, G_OPTION_ARG_FILENAME, &a->sshkey,
+       "Private key (default: agent, ~/.ssh/id_*)", "FILE"},
+      {"sshkey-passphrase", 0, 0, G_OPTION_ARG_STRING, &a->passphrase,
+       "Key passphrase", "PW"},
+      {"known-hosts", 0, 0, G_OPTION_ARG_FILENAME, &a->known_hosts,
+       "known_hosts file (default ~/.ssh/known_hosts)", "FILE"},
+      {"accept-new-host-key", 0, 0, G_OPTION_ARG_NONE, &a->accept_new,
+       "Trust and save an unknown host key (never a changed one)", NULL},
+      {"connect-timeout", 0, 0, G_OPTION_ARG_STRING, &a->connect_timeout,
+       "Connect/auth time-out in seconds (default 10)", "S"},
+      {"remote-helper", 0, 0, G_OPTION_ARG_STRING, &a->helper,
+       "nodecap-helper path on the node", "PATH"},
+      {"log-level", 0, 0, G_OPTION_ARG_STRING, &a->log_level,
+       "error, warning, info, debug", "LEVEL"},
+      {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "Log file",
+       "FILE"},
+      {NULL},
+  };
+  GOptionGroup *g = g_option_group_new("ssh", "SSH options:",
+                                       "Show the SSH options", NULL, NULL);
+  g_option_group_add_entries(g, entries);
+  return g;
+}
+
+static gboolean
+ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
+                    GError **error)
+{
+  if (!ncap_ssh_log_init(a->log_level, a->log_file, error))
+    return FALSE;
+  if (a->port != NULL) {
+    guint64 port;
+    if (!ncap_parse_u64("--remote-port", a->port, 1, 65535, &port, error))
+      return FALSE;
+    cfg->port = (int)port;
+  }
+  if (a->connect_timeout != NULL) {
+    guint64 t;
+    if (!ncap_parse_u64("--connect-timeout", a->connect_timeout, 1, 120, &t,
+                        error))
+      return FALSE;
+    cfg->connect_timeout = (unsigned)t;
+  }
+  cfg->user = g_strdup(a->user);
+  if (!ncap_ssh_config_set_target(cfg, host, error))
+    return FALSE;
+  cfg->password = g_strdup(a->password);
+  cfg->password_file = g_strdup(a->password_file);
+  cfg->key_file = g_strdup(a->sshkey);
+  cfg->key_passphrase = g_strdup(a->passphrase);
+  cfg->known_hosts = g_strdup(a->known_hosts);
+  cfg->accept_new_host_key = a->accept_new;
+  return TRUE;
+}
+
+static gboolean
+parse_or_fail(GOptionContext *ctx, char ***args, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  if (!g_option_context_parse_strv(ctx, args, &local)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+one_host(char **args, const char *verb, const char **host, GError **error)
+{
+  /* args[0] is "nodecap", args[1] the verb. */
+  guint n = g_strv_length(args);
+  if (n != 3) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                n < 3 ? "%s: no node given (nodecap %s HOST ...)"
+                      : "%s: one node expected (nodecap %s HOST ...)",
+                verb, verb);
+    return FALSE;
+  }
+  *host = args[2];
+  return TRUE;
+}
+
+static gboolean
+verb_capture(int argc, char **argv, GError **error)
+{
+  g_auto(CliSshArgs) sa = {0};
+  g_auto(NcapCaptureArgs) ca = {0};
+  g_auto(NcapSshConfig) cfg = {0};
+  g_auto(NcapCaptureOpts) opts = {0};
+  g_autofree char *out = NULL;
+  g_autofree GOptionEntry *cap_entries =
+      ncap_capture_option_entries(&ca, false, false);
+  const GOptionEntry entries[] = {
+      {"write", 'w', 0, G_OPTION_ARG_FILENAME, &out,
+       "Write pcapng to FILE (- = stdout)", "FILE"},
+      {NULL},
+  };
+  g_autoptr(GOptionContext) ctx =
+      g_option_context_new("HOST -i IFACE [OPTION...] -w FILE|-");
+  g_auto(GStrv) args = g_strdupv(argv);
+  NcapLimits limits;
+  const char *host;
+
+  (void)argc;
+  g_option_context_set_summary(
+      ctx, "Capture on a node over SSH and write pcapng until a limit, "
+           "Ctrl-C or the helper ends. HOST: host, user@host or "
+           "user@host:port.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_add_main_entries(ctx, cap_entries, NULL);
+  g_option_context_add_group(ctx, ssh_group(&sa));
+  if (!parse_or_fail(ctx, &args, error) ||
+      !one_host(args, "capture", &host, error))
+    return FALSE;
+  if (out == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "capture: -w FILE is required (- for stdout)");
+    return FALSE;
+  }
+  if (strcmp(out, "-") == 0 && isatty(STDOUT_FILENO)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "capture: refusing to write pcapng to a terminal");
+    return FALSE;
+  }
+  ncap_limits_init_default(&limits);
+  if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
+    return FALSE;
+  if (!ssh_config_from_cli(&sa, host, &cfg, error))
+    return FALSE;
+  return ncap_node_stream(&cfg, sa.helper ? sa.helper : NCAP_DEFAULT_HELPER,
+                          &opts, out, false, error);
+}
+
+static gboolean
+verb_interfaces(int argc, char **argv, GError **error)
+{
+  g_auto(CliSshArgs) sa = {0};
+  g_auto(NcapSshConfig) cfg = {0};
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *raw = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json, "The helper's JSON array",
+       NULL},
+      {NULL},
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new("HOST [--json]");
+  g_auto(GStrv) args = g_strdupv(argv);
+  const char *host;
+
+  (void)argc;
+  g_option_context_set_summary(ctx, "List the capturable interfaces of a node.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  g_option_context_add_group(ctx, ssh_group(&sa));
+  if (!parse_or_fail(ctx, &args, error) ||
+      !one_host(args, "interfaces", &host, error))
+    return FALSE;
+  if (!ssh_config_from_cli(&sa, host, &cfg, error))
+    return FALSE;
+  list = ncap_node_interfaces(&cfg, sa.helper ? sa.helper : NCAP_DEFAULT_HELPER,
+                              (int)(cfg.connect_timeout ? cfg.connect_timeout
+                                                        : 10) * 1000 + 10000,
+                              &raw, error);
+  if (list == NULL)
+    return FALSE;
+  if (json) {
+    fputs(raw, stdout);
+    if (*raw && raw[strlen(raw) - 1] != '\n')
+      putchar('\n');
+    return TRUE;
+  }
+  for (guint i = 0; i < list->len; i++) {
+    NcapNodeIface *f = g_ptr_array_index(list, i);
+    g_autofree char *addrs = g_strjoinv(",", f->addresses);
+    printf("%-16s %-4s %s%s%s\n", f->name, f->up ? "up" : "down",
+           *addrs ? addrs : "-", f->description && *f->description ? "  " : "",
+           f->description ? f->description : "");
+  }
+  return TRUE;
+}
+
+static void
+usage(FILE *fp)
+{
+  fprintf(fp,
+          "Usage: nodecap VERB HOST [OPTION...]\n"
+          "  capture HOST -i IFACE [-f BPF] [limits] -w FILE|-\n"
+          "  interfaces HOST [--json]\n"
+          "Run `nodecap VERB --help` for a verb's options. As a Wireshark "
+          "extcap it is called with --extcap-* options.\n");
+}
+
+gboolean
+ncap_cli_run(int argc, char **argv, GError **error)
+{
+  static const char *later[] = {"start", "stop", "status", "list", "fetch",
+                                "delete"};
+  const char *verb = argc > 1 ? argv[1] : NULL;
+
+  if (verb == NULL || strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 ||
+      strcmp(verb, "help") == 0) {
+    usage(verb ? stdout : stderr);
+    if (verb == NULL)
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "no verb given");
+    return verb != NULL;
+  }
+  if (strcmp(verb, "--version") == 0) {
+    printf("nodecap %s\n", PROJECT_VERSION);
+    return TRUE;
+  }
+  if (strcmp(verb, "capture") == 0)
+    return verb_capture(argc, argv, error);
+  if (strcmp(verb, "interfaces") == 0)
+    return verb_interfaces(argc, argv, error);
+  for (gsize i = 0; i < G_N_ELEMENTS(later); i++)
+    if (strcmp(verb, later[i]) == 0) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED,
+                  "%s: saved captures on the node are not implemented yet in "
+                  "this version",
+                  verb);
+      return FALSE;
+    }
+  g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+              "unknown verb \"%s\" (capture, interfaces)", verb);
+  return FALSE;
+}

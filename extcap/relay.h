@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copies the helper's pcapng stream from an exec channel to Wireshark's
+ * fifo (or a file, or stdout), and ends it so that nothing stays running
+ * on the node: on SIGTERM/SIGINT/SIGHUP, on the fifo's reader going away,
+ * and on our own exit the channel is closed, which the helper sees as
+ * stdin EOF. The output is opened only once the helper has sent its first
+ * bytes: a helper that fails before capturing writes nothing, and its
+ * stderr line becomes our error, so tshark shows it. */
+#ifndef NCAP_RELAY_H
+#define NCAP_RELAY_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "ssh.h"
+
+/* SIGTERM/SIGINT/SIGHUP set a flag and wake the relay; SIGPIPE is
+ * ignored (EPIPE is handled). Call before the helper is started. */
+void ncap_relay_install_signals(void);
+/* True once a stop signal arrived. */
+bool ncap_relay_stop_requested(void);
+
+typedef struct {
+  const char *out_path;  /* fifo/file path, or "-" for stdout */
+  bool out_is_fifo;      /* open O_WRONLY only (never create) */
+  const char *helper;    /* for messages: the helper path on the node */
+  guint64 bytes;         /* out: bytes written */
+} NcapRelay;
+
+/* Relay until the helper ends, a stop signal, or the reader is gone.
+ * A stop is not an error. The helper's non-zero exit is an error whose
+ * message is "<host>: <the helper's stderr line>" and whose code follows
+ * the helper's exit status (ncap_ssh_remote_error_code). */
+gboolean ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch,
+                        GError **error);
+
+#endif

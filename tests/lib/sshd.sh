@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Test harness: a private sshd on 127.0.0.1 with its own host key, a client
+# key, a known_hosts naming it, the nodecap extcap installed in the test's
+# personal Wireshark folder, and the node's helper at a path unique to this
+# test (so "no helper remains" never sees another test's processes).
+# Source tests/lib/common.sh first. Runs as root (sshd needs it).
+#
+# Exports: NCAP_SSH_PORT NCAP_SSH_KEY NCAP_KNOWN_HOSTS NCAP_HELPER
+#          NCAP_EXTCAP NCAP_SSH_LOG, and NCAP_TSHARK_OPTS (an array of -o
+#          options naming host, port, key, known_hosts and helper).
+
+ncap_sshd_start() {
+  [[ $(id -u) -eq 0 ]] || ncap_skip "sshd harness needs root"
+  [[ -x /usr/sbin/sshd ]] || ncap_fail "/usr/sbin/sshd missing (apt-get install openssh-server)"
+  local dir="$NCAP_TMP/sshd" try port
+  mkdir -p "$dir" /run/sshd
+  chmod 755 "$dir"
+  ssh-keygen -q -t ed25519 -N '' -C nodecap-test-host -f "$dir/host_ed25519" || ncap_fail "ssh-keygen host"
+  ssh-keygen -q -t ed25519 -N '' -C nodecap-test-client -f "$dir/client_ed25519" || ncap_fail "ssh-keygen client"
+  cp "$dir/client_ed25519.pub" "$dir/authorized_keys"
+  NCAP_SSH_LOG="$dir/sshd.log"
+
+  for try in 1 2 3 4 5; do
+    port=$(ncap_random_port 30000 39000)
+    cat >"$dir/sshd_config" <<CFG
+ListenAddress 127.0.0.1
+Port $port
+HostKey $dir/host_ed25519
+AuthorizedKeysFile $dir/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitUserEnvironment no
+PidFile $dir/sshd.pid
+LogLevel VERBOSE
+MaxStartups 50
+CFG
+    /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$NCAP_SSH_LOG" &
+    NCAP_SSHD_PID=$!
+    if ncap_wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"; then
+      break
+    fi
+    kill "$NCAP_SSHD_PID" 2>/dev/null
+    wait "$NCAP_SSHD_PID" 2>/dev/null
+    NCAP_SSHD_PID=
+  done
+  [[ -n "${NCAP_SSHD_PID:-}" ]] || ncap_fail "sshd did not start: $(tail -3 "$NCAP_SSH_LOG")"
+  ncap_on_exit "kill $NCAP_SSHD_PID; wait $NCAP_SSHD_PID"
+
+  NCAP_SSH_PORT=$port
+  NCAP_SSH_KEY="$dir/client_ed25519"
+  NCAP_KNOWN_HOSTS="$NCAP_TMP/known_hosts"
+  echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$dir/host_ed25519.pub")" >"$NCAP_KNOWN_HOSTS"
+
+  # The helper under a path only this test uses.
+  mkdir -p "$NCAP_TMP/node/bin"
+  chmod 755 "$NCAP_TMP/node" "$NCAP_TMP/node/bin"
+  NCAP_HELPER="$NCAP_TMP/node/bin/nodecap-helper"
+  ln -s "$NCAP_BUILD/remote/nodecap-helper" "$NCAP_HELPER"
+
+  # tshark scans the personal extcap folder even as root (FACTS.md).
+  mkdir -p "$HOME/.config/wireshark/extcap"
+  NCAP_EXTCAP="$HOME/.config/wireshark/extcap/nodecap"
+  ln -s "$NCAP_BUILD/extcap/nodecap" "$NCAP_EXTCAP"
+
+  NCAP_TSHARK_OPTS=(
+    -o "extcap.nodecap.remotehost:127.0.0.1"
+    -o "extcap.nodecap.remoteport:$NCAP_SSH_PORT"
+    -o "extcap.nodecap.sshkey:$NCAP_SSH_KEY"
+    -o "extcap.nodecap.knownhosts:$NCAP_KNOWN_HOSTS"
+    -o "extcap.nodecap.remotehelper:$NCAP_HELPER"
+    -o "extcap.nodecap.loglevel:info"
+    -o "extcap.nodecap.logfile:$NCAP_TMP/extcap.log"
+  )
+  NCAP_EXTCAP_LOG="$NCAP_TMP/extcap.log"
+  export NCAP_SSH_PORT NCAP_SSH_KEY NCAP_KNOWN_HOSTS NCAP_HELPER NCAP_EXTCAP NCAP_SSH_LOG NCAP_EXTCAP_LOG
+  ncap_log "sshd pid $NCAP_SSHD_PID on 127.0.0.1:$NCAP_SSH_PORT"
+}
+
+# The nodecap options for the CLI, same connection.
+ncap_cli_ssh_opts() {
+  echo "-p $NCAP_SSH_PORT --sshkey $NCAP_SSH_KEY --known-hosts $NCAP_KNOWN_HOSTS --remote-helper $NCAP_HELPER"
+}
+
+# Processes running this test's helper (or a shell running it). The
+# extcap's and tshark's own command lines name the path too, as an option
+# value: leave those out.
+ncap_helper_pids() {
+  pgrep -af -- "$NCAP_HELPER" | grep -v -e '--remote-helper' -e 'remotehelper:' |
+    cut -d' ' -f1 || true
+}
+_ncap_no_helper() { [[ -z "$(ncap_helper_pids)" ]]; }
+_ncap_some_helper() { [[ -n "$(ncap_helper_pids)" ]]; }
+
+# Fail unless no helper of this test is left within TIMEOUT_S (default 5).
+ncap_assert_no_helper() {
+  local what=${1:-""} timeout=${2:-5}
+  if ! ncap_wait_for "$timeout" _ncap_no_helper; then
+    ps -o pid,ppid,etime,args -p "$(ncap_helper_pids | paste -sd,)" >&2 || true
+    ncap_fail "${what:+$what: }nodecap-helper still running after ${timeout}s"
+  fi
+}
+
+# Wait until the extcap has the helper's first bytes: from then on the
+# node's capture handle is open and packets sent are captured.
+_ncap_stream_started() { grep -q "first bytes from the helper" "$NCAP_EXTCAP_LOG"; }
+ncap_wait_stream() {
+  ncap_wait_for "${1:-15}" _ncap_stream_started ||
+    ncap_fail "the stream did not start within ${1:-15}s: $(tail -3 "$NCAP_EXTCAP_LOG" 2>&1)"
+}
+
+# Wait until a helper of this test runs (the capture has started).
+ncap_wait_helper() {
+  ncap_wait_for "${1:-10}" _ncap_some_helper ||
+    ncap_fail "no nodecap-helper started within ${1:-10}s"
+}
+
+# ncap_tshark_start OUT ERR [tshark args...]: tshark -i nodecap with the
+# harness's connection options, in the background (NCAP_TSHARK_PID).
+ncap_tshark_start() {
+  local out=$1 err=$2
+  shift 2
+  tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" "$@" -w "$out" 2>"$err" &
+  NCAP_TSHARK_PID=$!
+  ncap_on_exit "kill -9 $NCAP_TSHARK_PID"
+}
+
+# ncap_wait_pid_exit PID TIMEOUT_S: wait for a child, return its status
+# (124 if it outlives the timeout).
+ncap_wait_pid_exit() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then return 124; fi
+    sleep 0.1
+  done
+  wait "$pid"
+}
+
+# The extcap process of this test (its argv names our helper path).
+ncap_extcap_pid() { pgrep -f -- "--remote-helper $NCAP_HELPER" | head -1; }
+
+# tshark must read FILE without a warning on stderr.
+ncap_assert_file_clean() {
+  local f=$1 errs
+  capinfos "$f" >"$NCAP_TMP/capinfos.out" 2>"$NCAP_TMP/capinfos.err" ||
+    ncap_fail "capinfos $f: $(cat "$NCAP_TMP/capinfos.err")"
+  errs=$(grep -v 'Running as user "root"' "$NCAP_TMP/capinfos.err" || true)
+  [[ -z "$errs" ]] || ncap_fail "capinfos $f warns: $errs"
+  tshark -r "$f" >/dev/null 2>"$NCAP_TMP/tshark-r.err" ||
+    ncap_fail "tshark -r $f: $(cat "$NCAP_TMP/tshark-r.err")"
+  errs=$(grep -v 'Running as user "root"' "$NCAP_TMP/tshark-r.err" || true)
+  [[ -z "$errs" ]] || ncap_fail "tshark -r $f warns: $errs"
+}
