@@ -96,7 +96,8 @@ tool_start() {
       ncap_wait_for 20 _tool_nonempty "$out" || return 1
       ;;
   esac
-  ncap_on_exit "kill -9 ${_TOOL_PID[$tool]}"
+  # INT first: a SIGKILLed tshark orphans its dumpcap and extcap.
+  ncap_on_exit "kill -INT ${_TOOL_PID[$tool]}; sleep 1; kill -9 ${_TOOL_PID[$tool]}"
   return 0
 }
 
