@@ -97,7 +97,7 @@ tool_start() {
       ;;
   esac
   # INT first: a SIGKILLed tshark orphans its dumpcap and extcap.
-  ncap_on_exit "kill -INT ${_TOOL_PID[$tool]}; sleep 1; kill -9 ${_TOOL_PID[$tool]}"
+  ncap_on_exit "kill -INT ${_TOOL_PID[$tool]} && sleep 1; kill -9 ${_TOOL_PID[$tool]}"
   return 0
 }
 
