@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The bench works: bench/run.sh --smoke (3000 packets of 512 B, one short
+# zero-loss step, no callgrind) prints a results table with a row for every
+# tool and the ratio lines. Speed is not asserted: the machine is shared.
+set -uo pipefail
+. "$(dirname "$0")/../lib/assert.sh"
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+timeout 170 "$NCAP_SRC/bench/run.sh" --smoke >"$T/out" 2>"$T/err"
+rc=$?
+assert_eq "bench/run.sh --smoke exit status" 0 $rc
+out=$(cat "$T/out")
+assert_match "burst header" '== burst: 3000 x 512 B' "$out"
+for tool in tcpdump sshdump nodecap-tshark nodecap-cli helper-openssh; do
+  # tool, sent, delivered (a number each)
+  assert_match "table row for $tool" "(^|
+)$tool +[0-9]+ +[0-9]+ " "$out"
+done
+assert_match "zero-loss section" '== zero-loss search' "$out"
+for tool in nodecap-tshark nodecap-cli helper-openssh; do
+  assert_match "ratio $tool/sshdump" "ratio delivered $tool/sshdump 512B: [0-9.]+" "$out"
+  assert_match "ratio $tool/tcpdump" "ratio delivered $tool/tcpdump 512B: [0-9.]+" "$out"
+done
+assert_match "start-to-first-packet ratio" 'ratio start-to-first-packet nodecap-tshark/sshdump: ' "$out"
+assert_match "sshdump leftovers reported" 'sshdump left its remote tcpdump running after [0-9]+ of [0-9]+ stops' "$out"
+assert_eq "nodecap helpers left running" "nodecap helpers left running after a stop: 0" \
+  "$(grep '^nodecap helpers left' "$T/out")"
+summary
