@@ -191,7 +191,7 @@ print_config(void)
       "{type=unsigned}{default=10}{range=1,1000}{group=Save on node}",
       "arg {number=27}{call=--delete-on-start}{display=Delete older captures "
       "first}{type=boolean}{default=false}{group=Save on node}",
-      "arg {number=30}{call=--stop-saved-on-exit}{display=Stop the ring when "
+      "arg {number=34}{call=--stop-saved-on-exit}{display=Stop the ring when "
       "the live capture stops}{type=boolean}{default=false}{tooltip=Otherwise "
       "the saved job runs on until nodecap stop HOST or one of its limits}"
       "{group=Save on node}",
