@@ -79,7 +79,16 @@ ncap_netns_sshd() {
   ns="NS_$x" addr="NODE_$x" pidvar="NCAP_SSHD_PID_$x"
   ns=${!ns} addr=${!addr}
   dir="$NCAP_TMP/sshd/$x"
-  mkdir -p "$dir"
+  mkdir -p "$dir/etc" "$dir/state/captures" "$dir/home"
+  # The node's helper names nobody by default: this node's policy grants
+  # root; private state and audit paths; an empty HOME (no rc files).
+  cp "$NCAP_SRC/tests/lib/policy-all.conf" "$dir/etc/policy.conf"
+  chmod 644 "$dir/etc/policy.conf"
+  # sshd takes one SetEnv line (the first value of a name wins): the
+  # caller's "SetEnv ..." words go first.
+  local env="" other="$extra"
+  if [[ "$extra" == SetEnv\ * ]]; then env=${extra#SetEnv }; other=""; fi
+  env="$env HOME=$dir/home NCAP_SYSCONFDIR=$dir/etc NCAP_STATEDIR=$dir/state NCAP_CAPTURESDIR=$dir/state/captures NCAP_AUDITLOG=$dir/audit.log"
   [[ -f "$dir/host_ed25519" ]] ||
     ssh-keygen -q -t ed25519 -N '' -C "nodecap-test-$x" -f "$dir/host_ed25519" || ncap_fail "ssh-keygen host $x"
   grep -q "^$addr " "$NCAP_KNOWN_HOSTS" ||
@@ -98,7 +107,8 @@ PubkeyAuthentication yes
 PidFile $dir/sshd.pid
 LogLevel VERBOSE
 MaxStartups 50
-$extra
+SetEnv $env
+$other
 CFG
   ip netns exec "$ns" /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>>"$dir/sshd.log" &
   printf -v "$pidvar" '%s' $!
