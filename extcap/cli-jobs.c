@@ -41,6 +41,8 @@ typedef struct {
   bool json;
   char **start_argv; /* start: the capture options for the helper */
   const char *node_name; /* start --node */
+  const char *destination; /* start --destination; NULL = none */
+  bool upload_delete;      /* start --upload-delete */
   const char *id;        /* stop/status/delete/fetch; NULL = default */
   char **files;          /* fetch: names to fetch; NULL = all */
   bool all;              /* delete --all / fetch --all */
@@ -647,6 +649,47 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
   return TRUE;
 }
 
+/* ---- upload destination -------------------------------------------------- */
+
+gboolean
+ncap_jobs_check_destination(const char *destination, GError **error)
+{
+  const char *sep = strstr(destination, "://");
+  if (sep == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "destination \"%s\": expected s3://BUCKET/PREFIX", destination);
+    return FALSE;
+  }
+  /* The node's wording, so the message is the same wherever it fails. */
+  if (sep - destination != 2 || g_ascii_strncasecmp(destination, "s3", 2) != 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "destination \"%s\": unknown scheme \"%.*s\" (only s3:// is "
+                "supported)",
+                destination, (int)(sep - destination), destination);
+    return FALSE;
+  }
+  const char *bucket = sep + 3;
+  if (*bucket == '\0' || *bucket == '/') {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "destination \"%s\": no bucket name (s3://BUCKET/PREFIX)",
+                destination);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* --destination D [--upload-delete] for the helper's start. */
+static void
+add_upload_args(GPtrArray *args, const char *destination, bool upload_delete)
+{
+  if (destination == NULL)
+    return;
+  g_ptr_array_add(args, "--destination");
+  g_ptr_array_add(args, (char *)destination);
+  if (upload_delete)
+    g_ptr_array_add(args, "--upload-delete");
+}
+
 /* ---- one node ------------------------------------------------------------ */
 
 static gboolean
@@ -672,6 +715,7 @@ host_run(HostTask *t, GError **error)
       g_ptr_array_add(args, "--node");
       g_ptr_array_add(args, (char *)req->node_name);
     }
+    add_upload_args(args, req->destination, req->upload_delete);
     break;
   case VERB_STOP:
     timeout = STOP_TIMEOUT_MS;
@@ -950,8 +994,9 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   g_auto(NcapCaptureOpts) opts = {0};
   g_auto(GStrv) start_argv = NULL;
   g_autofree GOptionEntry *cap_entries = NULL;
-  g_autofree char *node_name = NULL, *outdir = NULL;
+  g_autofree char *node_name = NULL, *outdir = NULL, *destination = NULL;
   gboolean json = FALSE, all = FALSE, progress = FALSE, no_progress = FALSE;
+  gboolean upload_delete = FALSE;
   g_auto(GStrv) args = g_strdupv(argv);
   JobRequest req = {0};
   gsize v;
@@ -975,6 +1020,12 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   const GOptionEntry start_entries[] = {
       {"node", 0, 0, G_OPTION_ARG_STRING, &node_name,
        "Node name in the file names (default: the node's host name)", "NAME"},
+      {"destination", 0, 0, G_OPTION_ARG_STRING, &destination,
+       "Upload each finished file to this bucket (the node's nodecap.conf "
+       "holds endpoint and credentials; docs/s3.md)",
+       "s3://BUCKET/PREFIX"},
+      {"upload-delete", 0, 0, G_OPTION_ARG_NONE, &upload_delete,
+       "Remove a file on the node once its upload is confirmed", NULL},
       {NULL},
   };
   const GOptionEntry all_entries[] = {
@@ -1057,6 +1108,15 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
     ncap_limits_init_default(&limits);
     if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
       return FALSE;
+    if (upload_delete && destination == NULL) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                  "start: --upload-delete needs --destination");
+      return FALSE;
+    }
+    if (destination != NULL && !ncap_jobs_check_destination(destination, error))
+      return FALSE;
+    req.destination = destination;
+    req.upload_delete = upload_delete;
     start_argv = ncap_capture_opts_to_argv(&opts, true);
     req.start_argv = start_argv;
   }
@@ -1077,7 +1137,8 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
 
 char *
 ncap_jobs_start_saved(const NcapSshConfig *cfg, const char *helper,
-                      const NcapCaptureOpts *opts, GError **error)
+                      const NcapCaptureOpts *opts, const char *destination,
+                      bool upload_delete, GError **error)
 {
   g_autoptr(NcapSsh) ssh = ncap_ssh_new(cfg);
   g_auto(GStrv) argv = ncap_capture_opts_to_argv(opts, true);
@@ -1088,6 +1149,7 @@ ncap_jobs_start_saved(const NcapSshConfig *cfg, const char *helper,
   helper = helper ? helper : NCAP_DEFAULT_HELPER;
   for (char **a = argv; a && *a; a++)
     g_ptr_array_add(args, *a);
+  add_upload_args(args, destination, upload_delete);
   g_ptr_array_add(args, "--json");
   g_ptr_array_add(args, NULL);
   if (!ncap_ssh_connect(ssh, error) ||

@@ -18,7 +18,8 @@
 
 #define NCAP_CLI_JOBS_USAGE                                                  \
   "  start HOST[,HOST...] -i IFACE [capture options] [--max-size MB]\n"      \
-  "        [--file-size MB] [--delete-on-start] [--json]\n"                  \
+  "        [--file-size MB] [--delete-on-start]\n"                           \
+  "        [--destination s3://BUCKET/PREFIX [--upload-delete]] [--json]\n"   \
   "  stop HOST[,HOST...] [ID] [--json]\n"                                     \
   "  status HOST[,HOST...] [ID] [--json]\n"                                   \
   "  list HOST[,HOST...] [--json]\n"                                          \
@@ -29,11 +30,19 @@
  * delete or fetch). */
 gboolean ncap_cli_jobs_run(int argc, char **argv, GError **error);
 
+/* A light local check of an upload destination (scheme s3://, a bucket
+ * name), so a typo fails before any connection; the node's parser
+ * (remote/s3.c) is the authority on bucket and prefix rules. */
+gboolean ncap_jobs_check_destination(const char *destination, GError **error);
+
 /* The extcap's Save on node: run `<helper> start <opts> --json` on the
- * node (opts as for a saved job: max/file size, delete on start). Returns
- * the job id; transfer full. */
+ * node (opts as for a saved job: max/file size, delete on start), with
+ * `--destination D [--upload-delete]` when destination is not NULL.
+ * Returns the job id; transfer full. */
 char *ncap_jobs_start_saved(const NcapSshConfig *cfg, const char *helper,
-                            const NcapCaptureOpts *opts, GError **error);
+                            const NcapCaptureOpts *opts,
+                            const char *destination, bool upload_delete,
+                            GError **error);
 /* `<helper> stop ID` on the node (waits until the job has finished). */
 gboolean ncap_jobs_stop_saved(const NcapSshConfig *cfg, const char *helper,
                               const char *id, GError **error);

@@ -37,7 +37,7 @@ typedef struct {
   char *clock_correct, *merge_window_ms, *merge_window_mb;
   /* Save on node */
   char *save_on_node, *max_size, *file_size, *delete_on_start;
-  char *stop_saved;
+  char *stop_saved, *save_destination, *save_upload_delete;
   /* Debug */
   char *log_level, *log_file;
 } ExtcapArgs;
@@ -56,7 +56,7 @@ extcap_args_clear(ExtcapArgs *a)
       &a->sample_by, &a->clock_correct, &a->merge_window_ms,
       &a->merge_window_mb,
       &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
-      &a->stop_saved,
+      &a->stop_saved, &a->save_destination, &a->save_upload_delete,
       &a->log_level, &a->log_file,
   };
   for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
@@ -191,10 +191,19 @@ print_config(void)
       "{type=unsigned}{default=10}{range=1,1000}{group=Save on node}",
       "arg {number=27}{call=--delete-on-start}{display=Delete older captures "
       "first}{type=boolean}{default=false}{group=Save on node}",
+      /* 34, not 30: --sample-by is 30, and one number names one arg. */
       "arg {number=34}{call=--stop-saved-on-exit}{display=Stop the ring when "
       "the live capture stops}{type=boolean}{default=false}{tooltip=Otherwise "
       "the saved job runs on until nodecap stop HOST or one of its limits}"
       "{group=Save on node}",
+      "arg {number=35}{call=--save-destination}{display=Upload to}"
+      "{type=string}{tooltip=s3://BUCKET/PREFIX: the node uploads each "
+      "finished file of the ring to this bucket (endpoint and credentials "
+      "are the node's, in its nodecap.conf); empty = keep on the node only}"
+      "{group=Save on node}",
+      "arg {number=36}{call=--save-upload-delete}{display=Delete a file on "
+      "the node once uploaded}{type=boolean}{default=false}{tooltip=Only "
+      "after the object's checksum is confirmed}{group=Save on node}",
       /* Debug */
       "arg {number=28}{call=--log-level}{display=Log level}{type=selector}"
       "{group=Debug}",
@@ -450,14 +459,27 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
   g_auto(NcapSshConfig) cfg = {0};
   g_auto(NcapCaptureOpts) opts = {0};
   g_autofree char *job_id = NULL;
-  bool save = false, stop_saved = false;
+  bool save = false, stop_saved = false, upload_delete = false;
   const char *helper = a->helper ? a->helper : NCAP_DEFAULT_HELPER;
   g_autoptr(GPtrArray) hosts = NULL;
   NcapMultiOpts mo = {0};
 
   if (!parse_bool("--save-on-node", a->save_on_node, &save, error) ||
-      !parse_bool("--stop-saved-on-exit", a->stop_saved, &stop_saved, error))
+      !parse_bool("--stop-saved-on-exit", a->stop_saved, &stop_saved, error) ||
+      !parse_bool("--save-upload-delete", a->save_upload_delete,
+                  &upload_delete, error))
     return FALSE;
+  /* An empty field is Wireshark's way of saying "not set". */
+  const char *dest = a->save_destination && *a->save_destination
+                         ? a->save_destination
+                         : NULL;
+  if (save && dest != NULL && !ncap_jobs_check_destination(dest, error))
+    return FALSE;
+  if (save && upload_delete && dest == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "--save-upload-delete needs --save-destination");
+    return FALSE;
+  }
   if (!ssh_config_from_args(a, &cfg, &hosts, error))
     return FALSE;
   if (!capture_opts_from_args(a, &opts, error))
@@ -479,11 +501,13 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
       return FALSE;
     /* The saved job first: if the node refuses it (busy, policy), the
      * user learns it now rather than after a long live capture. */
-    job_id = ncap_jobs_start_saved(&cfg, helper, &opts, error);
+    job_id = ncap_jobs_start_saved(&cfg, helper, &opts, dest, upload_delete,
+                                   error);
     if (job_id == NULL)
       return FALSE;
     /* Not on stderr: Wireshark shows any stderr text as an error. */
-    ncap_ssh_log("saved job %s started on %s (%s)", job_id, cfg.host,
+    ncap_ssh_log("saved job %s started on %s%s%s (%s)", job_id, cfg.host,
+                 dest ? ", uploading to " : "", dest ? dest : "",
                  stop_saved ? "stopped with the live capture"
                             : "left running: nodecap stop HOST ID");
   }
@@ -612,6 +636,10 @@ ncap_extcap_run(int argc, char **argv, GError **error)
        "true|false"},
       {"stop-saved-on-exit", 0, 0, G_OPTION_ARG_STRING, &a.stop_saved, "",
        "true|false"},
+      {"save-destination", 0, 0, G_OPTION_ARG_STRING, &a.save_destination, "",
+       "s3://BUCKET/PREFIX"},
+      {"save-upload-delete", 0, 0, G_OPTION_ARG_STRING,
+       &a.save_upload_delete, "", "true|false"},
       {"log-level", 0, 0, G_OPTION_ARG_STRING, &a.log_level, "", "LEVEL"},
       {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a.log_file, "", "FILE"},
       {NULL},
