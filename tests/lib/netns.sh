@@ -194,8 +194,11 @@ ncap_plugin_tshark() {
     cp "$NCAP_BUILD/plugin/nodecap.so" "$home/.local/lib/wireshark/plugins/4.0/epan/"
     chown -R nobody:nogroup "$home"
   fi
+  # NCAP_TSHARK_ENV (tests/sanitize.sh): the ASan runtime for a sanitized
+  # plugin, as in plugin-lib.sh.
+  # shellcheck disable=SC2086
   setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    env -i PATH="$PATH" HOME="$home" LC_ALL=C.UTF-8 tshark "$@"
+    env -i PATH="$PATH" HOME="$home" LC_ALL=C.UTF-8 ${NCAP_TSHARK_ENV:-} tshark "$@"
 }
 
 # Per interface, the udpgen sequence numbers of FILE as ranges, and
