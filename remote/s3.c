@@ -860,6 +860,7 @@ put_multipart(NcapS3Client *c, const NcapS3Dest *dest, const char *key, int fd,
               guint64 size, const char *meta, char **etag_multi, guint *nparts,
               S3Resp *resp, gboolean *transient, GError **error)
 {
+  g_autofree char *q = NULL;   /* declared first: a goto fail must not skip it */
   const char *extra[] = { meta, "Content-Type: application/octet-stream", NULL };
   if (!s3_request(c, "POST", dest->bucket, key, "uploads=", NULL, 0, EMPTY_SHA256, NULL,
                   extra, resp, transient, error))
@@ -907,7 +908,7 @@ put_multipart(NcapS3Client *c, const NcapS3Dest *dest, const char *key, int fd,
   hash_mem(xml->str, xml->len, &xs);
   S3Body xb = { .mem = (const guint8 *)xml->str, .mem_len = xml->len };
   const char *xextra[] = { "Content-Type: application/xml", NULL };
-  g_autofree char *q = g_strdup_printf("uploadId=%s", eid);
+  q = g_strdup_printf("uploadId=%s", eid);
   if (!s3_request(c, "POST", dest->bucket, key, q, &xb, xml->len, xs.sha256, xs.md5_b64,
                   xextra, resp, transient, error))
     goto fail;

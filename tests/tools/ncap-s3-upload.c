@@ -82,8 +82,11 @@ main(int argc, char **argv)
   if (!rec)
     goto fail;
   g_autoptr(JsonNode) node_json = ncap_upload_record_to_json(rec);
-  g_autofree char *text = json_to_string(node_json, TRUE);
-  puts(text);
+  {
+    /* A block of its own: a goto fail above must not skip a cleanup. */
+    g_autofree char *text = json_to_string(node_json, TRUE);
+    puts(text);
+  }
   ncap_s3_settings_clear(&cfg.settings);
   return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 fail:
