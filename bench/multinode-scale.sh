@@ -153,12 +153,14 @@ run_n() {
   cpid=$!
   ncap_wait_for 60 _n_started "$log" "$n" ||
     ncap_fail "N=$n: streams did not start: $(tail -n5 "$log" 2>&1; tail -n5 "$NCAP_TMP/nodecap-$n.err" 2>&1)"
+  local ts0; ts0=$(date +%s.%N)
   for ((i = 0; i < n; i++)); do
     ip netns exec "$(node_ns $i)" python3 "$NCAP_SRC/tests/lib/udpgen.py" --dst "$(hub_addr $i)" \
       --port $PORT --count "$COUNT" --size "$SIZE" --rate "$RATE" >/dev/null &
     pids+=($!)
   done
   for i in "${pids[@]}"; do wait "$i"; done
+  SEND_S=$(awk -v a="$ts0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
   ncap_wait_pid_exit_any "$cpid" $((SECONDS_PER_RUN + 60))
   local pkts cpu rss
   pkts=$(capinfos -M -c "$out" 2>/dev/null | sed -n 's/^Number of packets: *//p')
@@ -184,10 +186,11 @@ ncap_wait_pid_exit_any() {
 say "nodecap multinode-scale $(date -u +%Y-%m-%dT%H:%M:%SZ)  ($(git -C "$NCAP_SRC" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 say "host: $(uname -sr), $(nproc) cores; load at start: $(uptime | sed 's/.*load average: //')"
 say "per node: $RATE pps x ${SECONDS_PER_RUN} s = $COUNT UDP datagrams of $SIZE B payload (udpgen.py, inside the node's namespace)"
+say "send s: from the first sender's start to the last one's end (the achieved rate)"
 say "client: nodecap capture N hosts -i data0 -f 'udp dst port $PORT' --packet-limit $COUNT, under /usr/bin/time -v"
 say ""
-say "| N | sent | delivered | loss % | nodecap CPU s | CPU µs/pkt | peak RSS MB | CPU/pkt vs N=1 |"
-say "|---:|---:|---:|---:|---:|---:|---:|---:|"
+say "| N | sent | send s | delivered | loss % | nodecap CPU s | CPU µs/pkt | peak RSS MB | CPU/pkt vs N=1 |"
+say "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 base=""
 for n in $NODES; do
   ((n <= MAXN)) || continue
@@ -198,7 +201,7 @@ for n in $NODES; do
   [[ -n $base ]] || base=$per
   ratio=$(awk -v p="$per" -v b="$base" 'BEGIN {printf "%.2f", (b > 0 ? p / b : 0)}')
   mb=$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')
-  say "| $n | $sent | $got | $loss | $cpu | $per | $mb | $ratio |"
+  say "| $n | $sent | $SEND_S | $got | $loss | $cpu | $per | $mb | $ratio |"
 done
 say ""
 say "load after the run: $(uptime | sed 's/.*load average: //')"
