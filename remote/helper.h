@@ -36,6 +36,11 @@ typedef gboolean (*NcapVerbFunc)(NcapHelper *h, int argc, char **argv,
                                  GError **error);
 
 gboolean ncap_verb_interfaces(NcapHelper *h, int argc, char **argv, GError **error);
+/* Parse a job verb's `[--json] [ID]` (--json sets h->json); *id is NULL
+ * when none was given, else a valid job id (transfer none: points into
+ * argv). Errors name the verb. */
+gboolean ncap_verb_optional_id(NcapHelper *h, const char *verb, const char *summary,
+                               int argc, char **argv, const char **id, GError **error);
 gboolean ncap_verb_clock(NcapHelper *h, int argc, char **argv, GError **error);
 gboolean ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error);
 /* Saved jobs (verb-start.c ... verb-fetch.c, docs/jobs.md). */

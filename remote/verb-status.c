@@ -14,26 +14,8 @@
 gboolean
 ncap_verb_status(NcapHelper *h, int argc, char **argv, GError **error)
 {
-  gboolean json = FALSE;
-  g_autoptr(GError) local = NULL;
-  const GOptionEntry entries[] = {
-      {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the job record as JSON", NULL},
-      {NULL, 0, 0, 0, NULL, NULL, NULL},
-  };
-  g_autoptr(GOptionContext) ctx =
-      g_option_context_new("[ID] - show a saved job (default: the latest)");
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "status: %s", local->message);
-    return FALSE;
-  }
-  h->json = h->json || json;
-  if (argc > 2) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "status: too many arguments");
-    return FALSE;
-  }
-  const char *id = argc == 2 ? argv[1] : NULL;
-  if (id && !ncap_job_id_valid(id, error))
+  const char *id = NULL;
+  if (!ncap_verb_optional_id(h, "status", "[ID] - show a saved job (default: the latest)", argc, argv, &id, error))
     return FALSE;
   if (!ncap_policy_require(h, "captures.read", error))
     return FALSE;
