@@ -57,6 +57,8 @@ typedef struct {
   gint64 last_arrival_us;
   bool has_clock_offset;
   gint64 clock_offset_ns;
+  bool has_clock_measurement;  /* measured and rtt known (recorded too) */
+  gint64 clock_measured_ns, clock_rtt_ns;
   bool ended, failed, broken;
   char *note;            /* "node X failed: ..." until its record goes out */
   guint64 packets_in, packets_out, isbs, dropped_blocks;
@@ -273,9 +275,16 @@ handle_idb(NcapMerge *m, Source *s, const NcapPcapngBlock *b, GError **error)
   if (s->has_clock_offset) {
     /* clock_corrected says whether the times in this file already had the
      * offset taken off, so nobody subtracts it twice. */
-    desc = g_strdup_printf("%s%sclock_offset_ns=%" G_GINT64_FORMAT "%s",
+    g_autofree char *measured =
+        s->has_clock_measurement
+            ? g_strdup_printf(" clock_measured_ns=%" G_GINT64_FORMAT
+                              " clock_rtt_ns=%" G_GINT64_FORMAT,
+                              s->clock_measured_ns, s->clock_rtt_ns)
+            : NULL;
+    desc = g_strdup_printf("%s%sclock_offset_ns=%" G_GINT64_FORMAT "%s%s",
                            p.description ? p.description : "",
                            p.description ? " " : "", s->clock_offset_ns,
+                           measured ? measured : "",
                            m->apply_clock_offset ? " clock_corrected=1" : "");
   }
   NcapIdbInfo info = {
@@ -520,6 +529,35 @@ ncap_merge_set_clock_offset(NcapMerge *m, guint src, gint64 offset_ns)
   g_return_if_fail(src < m->n);
   m->src[src].has_clock_offset = true;
   m->src[src].clock_offset_ns = offset_ns;
+  m->src[src].has_clock_measurement = false;
+}
+
+gint64
+ncap_merge_clock_offset_applied(gint64 measured_ns, gint64 rtt_ns)
+{
+  /* The caller's midpoint is t0 + (t1 - t0) / 2, rounded down, so with
+   * equal clocks measured_ns lies in [-(rtt / 2), rtt - rtt / 2]: the
+   * bound is half the round trip rounded up. A negative round trip (a
+   * clock stepped mid-sample) bounds nothing. */
+  if (rtt_ns < 0)
+    return measured_ns;
+  gint64 bound = rtt_ns / 2 + rtt_ns % 2;
+  if (measured_ns >= -bound && measured_ns <= bound)
+    return 0;
+  return measured_ns;
+}
+
+gint64
+ncap_merge_set_clock_measurement(NcapMerge *m, guint src, gint64 measured_ns,
+                                 gint64 rtt_ns)
+{
+  g_return_val_if_fail(src < m->n, 0);
+  gint64 applied = ncap_merge_clock_offset_applied(measured_ns, rtt_ns);
+  ncap_merge_set_clock_offset(m, src, applied);
+  m->src[src].has_clock_measurement = true;
+  m->src[src].clock_measured_ns = measured_ns;
+  m->src[src].clock_rtt_ns = rtt_ns;
+  return applied;
 }
 
 gboolean

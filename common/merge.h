@@ -74,6 +74,23 @@ const char *ncap_merge_source_name(const NcapMerge *m, guint src); /* transfer n
  * source's first bytes. */
 void ncap_merge_set_clock_offset(NcapMerge *m, guint src, gint64 offset_ns);
 
+/* The offset to apply for a measured one: measured_ns = tn - (t0 + t1) / 2
+ * from a round trip of rtt_ns (t1 - t0, the node's reading tn taken in
+ * between), so its error is at most half the round trip. An offset within
+ * that bound, |measured_ns| <= (rtt_ns + 1) / 2 (the +1 covers the
+ * midpoint's rounding), is indistinguishable from 0 and gives 0: two
+ * clocks that are the same always land there, since then t0 <= tn <= t1.
+ * A larger one is returned as measured. */
+gint64 ncap_merge_clock_offset_applied(gint64 measured_ns, gint64 rtt_ns);
+
+/* As ncap_merge_set_clock_offset() with the offset
+ * ncap_merge_clock_offset_applied(measured_ns, rtt_ns), and the
+ * measurement recorded too: the if_description gets
+ * " clock_offset_ns=<applied> clock_measured_ns=<measured>
+ * clock_rtt_ns=<rtt>". Returns the applied offset. */
+gint64 ncap_merge_set_clock_measurement(NcapMerge *m, guint src,
+                                        gint64 measured_ns, gint64 rtt_ns);
+
 /* Bytes from source src as they arrive, split anywhere. now_us is the
  * caller's monotonic clock (g_get_monotonic_time()): the arrival time that
  * window_us counts from. Returns FALSE with NCAP_ERROR_INVALID "node
@@ -124,7 +141,7 @@ typedef struct {
   gsize bytes_held;     /* queued, not yet written */
   guint queued;         /* blocks queued */
   guint n_interfaces;   /* IDBs seen */
-  gint64 clock_offset_ns;
+  gint64 clock_offset_ns;  /* the applied offset */
   bool ended, failed;
 } NcapMergeSourceStats;
 

@@ -398,11 +398,18 @@ node_connected(Multi *mu, MultiNode *nd, bool stopping)
     return;
   }
   if (nd->have_offset) {
-    ncap_merge_set_clock_offset(mu->merge, nd->idx, nd->offset_ns);
+    /* An offset within its own error bound cannot be told from 0 (equal
+     * clocks always give one): applying it would only add that error, e.g.
+     * swap the order of two nodes on one host microseconds apart. */
+    gint64 applied = ncap_merge_set_clock_measurement(mu->merge, nd->idx,
+                                                      nd->offset_ns, nd->rtt_ns);
     ncap_ssh_log("node %s: clock offset %" G_GINT64_FORMAT
                  " ns (node minus local; round trip %" G_GINT64_FORMAT
-                 " ns, error at most half of it)",
-                 nd->name, nd->offset_ns, nd->rtt_ns);
+                 " ns, error at most half of it): %s, offset %" G_GINT64_FORMAT
+                 " ns recorded", nd->name, nd->offset_ns, nd->rtt_ns,
+                 applied == 0 ? "within its error, same as 0"
+                              : "beyond its error, kept",
+                 applied);
   } else {
     ncap_ssh_log("node %s: no clock offset (%s)", nd->name,
                  nd->clock_note ? nd->clock_note : "?");

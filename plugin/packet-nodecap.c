@@ -172,6 +172,7 @@ parse_description(NcapIface *i, const char *descr)
   if (descr == NULL)
     return;
   g_auto(GStrv) words = g_strsplit_set(descr, " \t", -1);
+  gboolean corrected = FALSE;
   for (guint w = 0; words[w] != NULL; w++) {
     char *eq = strchr(words[w], '=');
     if (eq == NULL)
@@ -188,8 +189,14 @@ parse_description(NcapIface *i, const char *descr)
       i->sample = s ? s : 1;
     } else if (strcmp(key, "clock_offset_ns") == 0) {
       i->clock_offset_ns = g_ascii_strtoll(val, NULL, 10);
+    } else if (strcmp(key, "clock_corrected") == 0) {
+      corrected = strcmp(val, "1") == 0;
     }
   }
+  /* The merge already took the offset off these times (--clock-correct):
+   * subtracting it again would move them by as much the other way. */
+  if (corrected)
+    i->clock_offset_ns = 0;
 }
 
 /* The LINKTYPE_* value for a WTAP_ENCAP_*: wiretap's own mapping is not

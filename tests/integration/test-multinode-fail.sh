@@ -86,6 +86,10 @@ off_a=$(grep "^$NODE_A:" <<<"$descr" | sed -n 's/.*clock_offset_ns=\(-\?[0-9]*\)
 (( off_b - SHIFT < 100000000 && SHIFT - off_b < 100000000 )) ||
   ncap_fail "2: B's offset $off_b ns, expected $SHIFT +- 100 ms"
 (( off_a < 100000000 && off_a > -100000000 )) || ncap_fail "2: A's offset $off_a ns, expected about 0"
+# Far beyond its error bound (half a round trip), B's offset is applied as
+# measured; the measurement is recorded beside it.
+meas_b=$(grep "^$NODE_B:" <<<"$descr" | sed -n 's/.*clock_measured_ns=\(-\?[0-9]*\).*/\1/p')
+ncap_assert_eq "$off_b" "$meas_b" "2: B's applied offset vs. its measured one"
 grep "^$NODE_B:" <<<"$descr" | grep -q "clock_corrected=1" || ncap_fail "2: B not marked clock_corrected=1: $descr"
 # Per datagram: latest minus earliest sighting (A, B, C) after correction.
 spread=$(tshark -r "$OUT" -T fields -e frame.time_epoch -e data.data 2>/dev/null | python3 -c '

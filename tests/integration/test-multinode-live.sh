@@ -5,8 +5,10 @@
 # three interfaces "<node>:data0", every datagram at every node it crossed,
 # in time order, capinfos clean; the plugin correlates them (seen_count 3)
 # and, with a blackhole route on B for 203.0.113.77, flags exactly those
-# datagrams (node_order A,B,C) as never reaching C. tshark -c ends it and
-# no nodecap-helper is left in any namespace.
+# datagrams (node_order A,B,C) as never reaching C; with the plugin's
+# defaults (clock offsets applied) every datagram to C has nodecap.delay 0
+# at A (its first sighting), > 0 at B and larger still at C. tshark -c
+# ends it and no nodecap-helper is left in any namespace.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/netns.sh"
 ncap_netns_setup
@@ -53,19 +55,36 @@ ooo=$(sed -n 's/.*merge: .* written, \([0-9]*\) out of order.*/\1/p' "$NCAP_EXTC
 [[ -n "$ooo" ]] || ncap_fail "no merge statistics in the log"
 ncap_assert_eq "$ooo" "$late" "packets older than one before them vs. counted out of order"
 ncap_log "time order: $late packets late ($back steps backwards), $ooo counted out of order by the merge"
-descr=$(tshark -r "$OUT" -T fields -e frame.interface_description 2>/dev/null | sort -u)
+descr=$(tshark -r "$OUT" -T fields -e frame.interface_name -e frame.interface_description 2>/dev/null | sort -u)
 grep -q "clock_offset_ns=" <<<"$descr" || ncap_fail "no clock_offset_ns in the IDB descriptions: $descr"
+# The namespaces share one kernel clock, so each measured offset lies
+# within its own error bound (half the round trip: the node read its clock
+# between our two readings) and the extcap applies it as 0, recording the
+# measurement beside it.
+for x in "$NODE_A" "$NODE_B" "$NODE_C"; do
+  d=$(grep "^$x:data0" <<<"$descr")
+  [[ "$d" =~ clock_offset_ns=0\ clock_measured_ns=-?[0-9]+\ clock_rtt_ns=[0-9]+ ]] ||
+    ncap_fail "$x: expected clock_offset_ns=0 with the measurement recorded: $d"
+done
+n_zero=$(grep -c "clock offset .* within its error, same as 0, offset 0 ns recorded" "$NCAP_EXTCAP_LOG")
+ncap_assert_eq 3 "$n_zero" "offsets logged as within their error"
 
-# The plugin: packets to C seen 3 times; packets to .77 unmatched at B.
-# The namespaces share one kernel clock, so the offsets the extcap
-# measured (and recorded) are measurement error only (up to half a round
-# trip, ~1 ms here), larger than the 10 us from A to B: the plugin must not
-# apply them, or A and B swap places on the path.
+# The plugin, with its defaults (nodecap.clock_offset TRUE): packets to C
+# seen 3 times; packets to .77 unmatched at B. The recorded offsets are 0
+# (above), so the ~10 us from A to B is not drowned by measurement error.
 chmod a+r "$OUT"
-PLUG=(-2 -r "$OUT" -o "nodecap.node_order:$NCAP_NODES" -o nodecap.clock_offset:FALSE)
+PLUG=(-2 -r "$OUT" -o "nodecap.node_order:$NCAP_NODES")
 seen=$(ncap_plugin_tshark "${PLUG[@]}" -Y "ip.dst == $NODE_C" -T fields -e nodecap.seen_count 2>/dev/null | sort | uniq -c | sed 's/^ *//')
 ncap_assert_eq "900 3" "$seen" "nodecap.seen_count of packets to C"
 unm=$(ncap_plugin_tshark "${PLUG[@]}" -Y nodecap.unmatched -T fields -e frame.interface_name -e ip.dst -e nodecap.unmatched \
   2>/dev/null | sort | uniq -c | sed 's/^ *//')
 ncap_assert_eq "50 $NODE_B:data0	203.0.113.77	$NODE_C" "$unm" "nodecap.unmatched"
-ncap_log "PASS: 3 nodes merged (1000 packets, names, order), seen_count 3 for 900, 50 unmatched at B; no helper left"
+
+# Per datagram to C: delay 0 at A, its first node; 0 < delay at B < at C.
+delays=$(ncap_plugin_tshark "${PLUG[@]}" -Y "ip.dst == $NODE_C" -T fields -e data.data -e nodecap.node \
+  -e nodecap.first_node -e nodecap.delay 2>/dev/null |
+  python3 "$NCAP_SRC/tests/lib/multinode-delays.py" "$NODE_A" "$NODE_B" "$NODE_C") ||
+  ncap_fail "nodecap.delay not ordered A < B < C: $delays"
+ncap_assert_eq "datagrams 300" "$(head -1 <<<"$delays")" "datagrams with a delay at A, B and C"
+ncap_log "nodecap.delay: $(tail -n +2 <<<"$delays" | paste -sd';')"
+ncap_log "PASS: 3 nodes merged (1000 packets, names, order), offsets 0, seen_count 3 for 900, 50 unmatched at B, delays A=0 < B < C; no helper left"

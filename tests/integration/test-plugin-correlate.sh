@@ -5,7 +5,8 @@
 #  (b) nodes a, b; b saw packets 1..12 except 7 (and 11, which is too close
 #      to the end to judge): exactly packet 7's frame at a is unmatched, under
 #      the flow rule and under node_order; delays, path, seen_at are right,
-#      b's clock offset is applied;
+#      b's clock offset is applied, and not a second time to times marked
+#      clock_corrected=1;
 #  (c) the same file without epb_packetid: the plugin computes the same ids
 #      and the same verdicts;
 #  (d) two single-node files merged with mergecap still correlate;
@@ -27,7 +28,7 @@ pkts() {
   for n in $(seq 1 12); do
     t=$((B + n * 100 * MS)); [ "$n" = 11 ] && t=$((B + 1900 * MS)); [ "$n" = 12 ] && t=$((B + 2000 * MS))
     [ -n "$ia" ] && echo "pkt $ia $t $n ttl=64"
-    [ -n "$ib" ] && [ "$n" != 7 ] && [ "$n" != 11 ] && echo "pkt $ib $((t + MS + 250000)) $n ttl=63"
+    [ -n "$ib" ] && [ "$n" != 7 ] && [ "$n" != 11 ] && echo "pkt $ib $((t + ${B_AHEAD:-MS} + 250000)) $n ttl=63"
   done
   return 0
 }
@@ -80,6 +81,16 @@ expect "(b) seen_at, delay, path, seq for every frame" "$expected_ab" "$out"
 
 out=$(ts -2 -r "$T/ab.pcapng" -o nodecap.clock_offset:FALSE -Y 'frame.number == 2' "${F[@]}" -e nodecap.delay)
 expect "(b) without the clock offset the raw delay shows" "0.001250000" "$out"
+# Times the merge already corrected (--clock-correct: clock_corrected=1)
+# keep the offset in the description for the record; it is not taken off
+# a second time.
+{
+  spec_a
+  echo "iface b:eth1 nodecap session=c0ffee first_seq=0 sample=1 clock_offset_ns=$MS clock_measured_ns=$MS clock_rtt_ns=400000 clock_corrected=1"
+  B_AHEAD=0 pkts 0 1
+} | mk "$T/ab-corrected.pcapng"
+out=$(table "$T/ab-corrected.pcapng")
+expect "(b) clock_corrected=1: the offset is not applied twice" "$expected_ab" "$out"
 
 # One pass only: per-packet fields, no correlation yet (documented).
 out=$(ts -r "$T/ab.pcapng" -Y 'frame.number == 2' "${F[@]}" -e nodecap.node -e nodecap.seq -e nodecap.seen_count)

@@ -15,6 +15,7 @@
 #define T0 G_GUINT64_CONSTANT(1700000000000000000) /* ns, a recent date */
 #define MS G_GUINT64_CONSTANT(1000000)
 #define SEC G_GUINT64_CONSTANT(1000000000)
+#define US G_GUINT64_CONSTANT(1000)
 
 /* ---- building node streams --------------------------------------------- */
 
@@ -760,6 +761,87 @@ test_clock_offset_applied(void)
   check_clock_offset(true);
 }
 
+/* A measured offset within half its round trip (rounded up) is 0; equal
+ * clocks always land there; beyond it the offset is kept as measured. */
+static void
+test_clock_offset_rule(void)
+{
+  g_assert_cmpint(ncap_merge_clock_offset_applied(0, 0), ==, 0);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(400, 1000), ==, 0);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(500, 1000), ==, 0);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(-500, 1000), ==, 0);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(501, 1000), ==, 501);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(-501, 1000), ==, -501);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(2 * (gint64)SEC, 3 * (gint64)MS),
+                  ==, 2 * (gint64)SEC);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(-2 * (gint64)SEC, 3 * (gint64)MS),
+                  ==, -2 * (gint64)SEC);
+  /* A clock stepped mid-sample: no bound, kept. */
+  g_assert_cmpint(ncap_merge_clock_offset_applied(7, -10), ==, 7);
+  /* Equal clocks: the node reads tn anywhere in [t0, t1]; the caller's
+   * midpoint is t0 + (t1 - t0) / 2 rounded down (odd round trips too). */
+  for (gint64 rtt = 0; rtt < 8; rtt++)
+    for (gint64 tn = 0; tn <= rtt; tn++)
+      g_assert_cmpint(ncap_merge_clock_offset_applied(tn - rtt / 2, rtt), ==, 0);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(3, 5), ==, 0);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(4, 5), ==, 4);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(-3, 5), ==, 0);
+  g_assert_cmpint(ncap_merge_clock_offset_applied(-4, 5), ==, -4);
+}
+
+/* ncap_merge_set_clock_measurement(): the applied offset, the measured one
+ * and the round trip are in the description; only the applied one moves
+ * times. */
+static void
+test_clock_offset_measurement(void)
+{
+  NcapMergeConfig cfg = { .apply_clock_offset = true };
+  g_autoptr(NcapMerge) m = ncap_merge_new(3, &cfg);
+  g_assert_cmpint(ncap_merge_set_clock_measurement(m, 1, -300 * (gint64)US, MS), ==, 0);
+  g_assert_cmpint(ncap_merge_set_clock_measurement(m, 2, 2 * (gint64)SEC, MS), ==,
+                  2 * (gint64)SEC);
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  Stream a, b, c;
+  stream_init(&a, 0, "a", 9);
+  stream_init(&b, 1, "b", 9);
+  stream_init(&c, 2, "c", 9);
+  stream_packet(&a, T0);
+  stream_packet(&b, T0 + 10 * US);
+  stream_packet(&c, T0 + 2 * SEC + 20 * US);
+  feed_ok(m, 0, a.bytes, 0, a.bytes->len, 0);
+  feed_ok(m, 1, b.bytes, 0, b.bytes->len, 0);
+  feed_ok(m, 2, c.bytes, 0, c.bytes->len, 0);
+  for (guint i = 0; i < 3; i++)
+    ncap_merge_source_end(m, i, NULL);
+  ncap_merge_drain(m, 0, FALSE, out);
+  Out o;
+  out_parse(&o, out);
+  const char *base = "nodecap session=00000000deadbeef first_seq=0 sample=1";
+  g_assert_cmpstr(g_ptr_array_index(o.if_descs, 0), ==, base);
+  g_autofree char *want_b = g_strconcat(base, " clock_offset_ns=0 clock_measured_ns=-300000"
+                                        " clock_rtt_ns=1000000 clock_corrected=1", NULL);
+  g_autofree char *want_c = g_strconcat(base, " clock_offset_ns=2000000000"
+                                        " clock_measured_ns=2000000000"
+                                        " clock_rtt_ns=1000000 clock_corrected=1", NULL);
+  g_assert_cmpstr(g_ptr_array_index(o.if_descs, 1), ==, want_b);
+  g_assert_cmpstr(g_ptr_array_index(o.if_descs, 2), ==, want_c);
+  /* a, b, c in order, b's time untouched, c's moved back by 2 s. */
+  g_assert_cmpuint(o.pkts->len, ==, 3);
+  for (guint i = 0; i < 3; i++) {
+    const Pkt *p = &g_array_index(o.pkts, Pkt, i);
+    g_assert_cmpuint(p->node, ==, i);
+    g_assert_cmpuint(p->ts_ns, ==, T0 + i * 10 * US);
+  }
+  out_clear(&o);
+  NcapMergeSourceStats ss[3];
+  ncap_merge_stats(m, NULL, ss);
+  g_assert_cmpint(ss[1].clock_offset_ns, ==, 0);
+  g_assert_cmpint(ss[2].clock_offset_ns, ==, 2 * (gint64)SEC);
+  stream_clear(&a);
+  stream_clear(&b);
+  stream_clear(&c);
+}
+
 /* A node whose stream turns to garbage gets an error naming it; the
  * others are unaffected, and the blocks it sent before stay. */
 static void
@@ -1248,6 +1330,8 @@ main(int argc, char **argv)
   g_test_add_func("/merge/torn-end", test_torn_end);
   g_test_add_func("/merge/clock-offset/recorded", test_clock_offset_recorded);
   g_test_add_func("/merge/clock-offset/applied", test_clock_offset_applied);
+  g_test_add_func("/merge/clock-offset/rule", test_clock_offset_rule);
+  g_test_add_func("/merge/clock-offset/measurement", test_clock_offset_measurement);
   g_test_add_func("/merge/malformed", test_malformed);
   g_test_add_func("/merge/mutations", test_mutations);
   g_test_add_func("/merge/new-section", test_new_section);
