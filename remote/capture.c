@@ -43,7 +43,9 @@ struct NcapCapture {
   gint64 clock_shift_ns;     /* test hook: pretend this node's clock is off */
   NcapCaptureStats stats;
   const char *limit;
-  NcapEpbSink sink;
+  NcapEpbSink sink;        /* copy sink, or */
+  NcapEpbReserve reserve;  /* in-place sink */
+  NcapEpbCommit commit;
   void *sink_user;
   gboolean in_dispatch;
 };
@@ -319,8 +321,17 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
     .has_dropcount = cap->pending_drops > 0,
     .dropcount = cap->pending_drops,
   };
-  gsize len = ncap_pcapng_encode_epb(cap->scratch, &epb);
-  if (!cap->sink(cap->scratch, len, cap->sink_user)) {
+  gboolean kept;
+  if (cap->reserve != NULL) {
+    uint8_t *p = cap->reserve(ncap_pcapng_epb_len(&epb), cap->sink_user);
+    kept = p != NULL;
+    if (kept)
+      cap->commit(ncap_pcapng_encode_epb(p, &epb), cap->sink_user);
+  } else {
+    gsize len = ncap_pcapng_encode_epb(cap->scratch, &epb);
+    kept = cap->sink(cap->scratch, len, cap->sink_user);
+  }
+  if (!kept) {
     cap->stats.sink_drops++;
     cap->pending_drops++;
     return;
@@ -338,9 +349,32 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
     cap->limit = "byte limit";
 }
 
+static int dispatch(NcapCapture *cap, GError **error);
+
 int
 ncap_capture_dispatch(NcapCapture *cap, NcapEpbSink sink, void *user,
                       GError **error)
+{
+  cap->sink = sink;
+  cap->reserve = NULL;
+  cap->commit = NULL;
+  cap->sink_user = user;
+  return dispatch(cap, error);
+}
+
+int
+ncap_capture_dispatch_into(NcapCapture *cap, NcapEpbReserve reserve,
+                           NcapEpbCommit commit, void *user, GError **error)
+{
+  cap->sink = NULL;
+  cap->reserve = reserve;
+  cap->commit = commit;
+  cap->sink_user = user;
+  return dispatch(cap, error);
+}
+
+static int
+dispatch(NcapCapture *cap, GError **error)
 {
   guint64 before = cap->stats.packets;
 
@@ -348,8 +382,6 @@ ncap_capture_dispatch(NcapCapture *cap, NcapEpbSink sink, void *user,
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "capture is closed");
     return -1;
   }
-  cap->sink = sink;
-  cap->sink_user = user;
   update_kernel_drops(cap);
   /* Drain what is ready, but give the caller its loop back now and then so
    * output and signals are served even at full rate. */

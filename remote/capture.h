@@ -57,6 +57,14 @@ typedef bool (*NcapEpbSink)(const uint8_t *epb, gsize len, void *user);
 int ncap_capture_dispatch(NcapCapture *cap, NcapEpbSink sink, void *user,
                           GError **error);
 
+/* The same, encoding each EPB in place: reserve(max, user) returns room for
+ * max bytes (NULL: no room, counted as a drop), commit(len, user) keeps the
+ * first len. Saves the copy through a scratch buffer on the hot path. */
+typedef uint8_t *(*NcapEpbReserve)(gsize max, void *user);
+typedef void (*NcapEpbCommit)(gsize len, void *user);
+int ncap_capture_dispatch_into(NcapCapture *cap, NcapEpbReserve reserve,
+                               NcapEpbCommit commit, void *user, GError **error);
+
 /* An ISB with ifrecv/ifdrop/starttime/endtime as of now. */
 void ncap_capture_put_isb(NcapCapture *cap, GByteArray *out);
 

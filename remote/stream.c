@@ -23,6 +23,7 @@
 #include "helper.h"
 #include "ncap-error.h"
 #include "pcapng.h"
+#include "queue.h"
 #include "security.h"
 
 /* Queue between the capture and stdout. 64 MiB holds about half a second
@@ -40,75 +41,28 @@
 /* At the end, how long to keep trying to hand over what is queued. */
 #define DRAIN_US (2 * G_USEC_PER_SEC)
 
-typedef struct {
-  guint8 *buf;
-  gsize cap, head, tail;  /* bytes [head, tail) are pending */
-} Queue;
+/* Headers and ISBs may use this last part of the queue, packets not. */
+#define QUEUE_TAIL_KEEP (1u << 20)
 
-static bool
-queue_put(const uint8_t *data, gsize len, void *user)
+static uint8_t *
+queue_reserve(gsize max, void *user)
 {
-  Queue *q = user;
-  if (q->tail + len > q->cap) {
-    if (q->head == 0 || q->tail - q->head + len > q->cap)
-      return false;
-    memmove(q->buf, q->buf + q->head, q->tail - q->head);
-    q->tail -= q->head;
-    q->head = 0;
-  }
-  memcpy(q->buf + q->tail, data, len);
-  q->tail += len;
-  return true;
+  return ncap_queue_reserve(user, max);
 }
 
-static gsize
-queue_len(const Queue *q)
-{
-  return q->tail - q->head;
-}
-
-/* Queue a block built in a GByteArray. Headers and ISBs are not packets:
- * they must not be lost, so they may exceed the bound. */
 static void
-queue_put_always(Queue *q, GByteArray *ba)
+queue_commit(gsize len, void *user)
 {
-  if (!queue_put(ba->data, ba->len, q)) {
-    q->cap = q->tail + ba->len + QUEUE_BYTES / 4;
-    q->buf = g_realloc(q->buf, q->cap);
-    queue_put(ba->data, ba->len, q);
-  }
-  g_byte_array_set_size(ba, 0);
+  ncap_queue_commit(user, len);
 }
 
-#define FLUSH_READER_GONE (-2)
-
-/* Write what stdout takes now. Returns bytes written, FLUSH_READER_GONE on
- * EPIPE (the reader went away: a normal end), or -1 with error. */
-static gssize
-queue_flush(Queue *q, int fd, GError **error)
+/* Queue a block built in a GByteArray (not a packet: may use the kept
+ * tail of the queue). */
+static void
+queue_put_block(NcapQueue *q, GByteArray *ba)
 {
-  gsize total = 0;
-  while (queue_len(q) > 0) {
-    ssize_t n = write(fd, q->buf + q->head, MIN(queue_len(q), (gsize)(4u << 20)));
-    if (n > 0) {
-      q->head += (gsize)n;
-      total += (gsize)n;
-      continue;
-    }
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-      break;
-    if (n < 0 && errno == EPIPE) {
-      return FLUSH_READER_GONE;
-    }
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "writing the stream: %s",
-                n < 0 ? g_strerror(errno) : "short write");
-    return -1;
-  }
-  if (q->head == q->tail)
-    q->head = q->tail = 0;
-  return (gssize)total;
+  (void)ncap_queue_put_always(q, ba->data, ba->len);
+  g_byte_array_set_size(ba, 0);
 }
 
 /* "not (tcp and host C and port CP and host S and port SP)" for our own
@@ -181,7 +135,7 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   gboolean ok = FALSE;
   g_autoptr(NcapCapture) cap = NULL;
   g_autoptr(GByteArray) ba = g_byte_array_new();
-  Queue q = { 0 };
+  g_autoptr(NcapQueue) q = NULL;
   int sfd = -1;
   sigset_t oldmask;
 
@@ -233,10 +187,9 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   if (fl >= 0)
     fcntl(out_fd, F_SETFL, fl | O_NONBLOCK);
 
-  q.cap = QUEUE_BYTES;
-  q.buf = g_malloc(q.cap);
+  q = ncap_queue_new(QUEUE_BYTES, QUEUE_TAIL_KEEP);
   ncap_capture_put_header(cap, ba, 0);
-  queue_put_always(&q, ba);
+  queue_put_block(q, ba);
 
   gint64 last_progress = g_get_monotonic_time();
   gint64 next_isb = last_progress + ISB_PERIOD_US;
@@ -248,11 +201,11 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   while (!done) {
     struct pollfd pfd[4];
     int n = 0, i_cap, i_out = -1, i_in = -1, i_sig;
-    gboolean room = q.cap - queue_len(&q) >= QUEUE_MIN_FREE;
+    gboolean room = ncap_queue_room(q) >= QUEUE_MIN_FREE;
     /* A negative fd is ignored by poll: without room, wait for stdout. */
     pfd[i_cap = n++] = (struct pollfd){ room ? ncap_capture_fd(cap) : -1, POLLIN, 0 };
     pfd[i_sig = n++] = (struct pollfd){ sfd, POLLIN, 0 };
-    if (queue_len(&q) > 0)
+    if (ncap_queue_len(q) > 0)
       pfd[i_out = n++] = (struct pollfd){ out_fd, POLLOUT, 0 };
     if (stdin_open)
       pfd[i_in = n++] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
@@ -284,7 +237,7 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
 
     /* Drain whenever there is room: with TPACKET_V3 a block may be ready before
      * poll says so, and draining is what keeps the kernel from dropping. */
-    if (room && ncap_capture_dispatch(cap, queue_put, &q, error) < 0)
+    if (room && ncap_capture_dispatch_into(cap, queue_reserve, queue_commit, q, error) < 0)
       goto out;
     if (ncap_capture_limit_reached(cap)) {
       why = ncap_capture_limit_reached(cap);
@@ -294,14 +247,14 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     now = g_get_monotonic_time();
     if (now >= next_isb) {
       ncap_capture_put_isb(cap, ba);
-      queue_put_always(&q, ba);
+      queue_put_block(q, ba);
       next_isb = now + ISB_PERIOD_US;
     }
 
-    if (queue_len(&q) > 0) {
+    if (ncap_queue_len(q) > 0) {
       g_autoptr(GError) werr = NULL;
-      gssize w = queue_flush(&q, out_fd, &werr);
-      if (w == FLUSH_READER_GONE) {
+      gssize w = ncap_queue_flush(q, out_fd, &werr);
+      if (w == NCAP_QUEUE_READER_GONE) {
         reader_gone = TRUE;
         break;
       }
@@ -309,7 +262,7 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
         g_propagate_error(error, g_steal_pointer(&werr));
         goto out;
       }
-      if (w > 0 || queue_len(&q) == 0)
+      if (w > 0 || ncap_queue_len(q) == 0)
         last_progress = now;
       else if ((guint64)(now - last_progress) >= stall_us) {
         g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
@@ -326,12 +279,12 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     /* Final statistics, then hand over what is queued, briefly: after
      * stdin EOF the channel is usually gone and writes fail fast. */
     ncap_capture_put_isb(cap, ba);
-    queue_put_always(&q, ba);
+    queue_put_block(q, ba);
     gint64 deadline = g_get_monotonic_time() + DRAIN_US;
-    while (queue_len(&q) > 0 && g_get_monotonic_time() < deadline) {
+    while (ncap_queue_len(q) > 0 && g_get_monotonic_time() < deadline) {
       struct pollfd p = { out_fd, POLLOUT, 0 };
       if (poll(&p, 1, 100) > 0 && (p.revents & POLLOUT)) {
-        if (queue_flush(&q, out_fd, NULL) < 0)
+        if (ncap_queue_flush(q, out_fd, NULL) < 0)
           break;
       } else if (p.revents & (POLLERR | POLLHUP)) {
         break;
@@ -344,7 +297,6 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
 out:
   if (sfd >= 0)
     close(sfd);
-  g_free(q.buf);
   ncap_capture_args_clear(&args);
   ncap_capture_opts_clear(&opts);
   g_free(node_opt);
