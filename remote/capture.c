@@ -325,8 +325,8 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
   if (cap->reserve != NULL) {
     uint8_t *p = cap->reserve(ncap_pcapng_epb_len(&epb), cap->sink_user);
     kept = p != NULL;
-    if (kept)
-      cap->commit(ncap_pcapng_encode_epb(p, &epb), cap->sink_user);
+    if (kept && !cap->commit(ncap_pcapng_encode_epb(p, &epb), cap->sink_user))
+      pcap_breakloop(cap->pcap); /* honoured at the end of this block */
   } else {
     gsize len = ncap_pcapng_encode_epb(cap->scratch, &epb);
     kept = cap->sink(cap->scratch, len, cap->sink_user);

@@ -59,9 +59,17 @@ int ncap_capture_dispatch(NcapCapture *cap, NcapEpbSink sink, void *user,
 
 /* The same, encoding each EPB in place: reserve(max, user) returns room for
  * max bytes (NULL: no room, counted as a drop), commit(len, user) keeps the
- * first len. Saves the copy through a scratch buffer on the hot path. */
+ * first len. Saves the copy through a scratch buffer on the hot path.
+ * commit returns false when the sink is nearly full: the engine then stops
+ * at the end of the current kernel block and leaves the rest in the kernel
+ * ring (back-pressure instead of drops; the sink must keep room for one
+ * block, NCAP_CAPTURE_BLOCK_MAX bytes of EPBs). */
 typedef uint8_t *(*NcapEpbReserve)(gsize max, void *user);
-typedef void (*NcapEpbCommit)(gsize len, void *user);
+typedef bool (*NcapEpbCommit)(gsize len, void *user);
+/* TPACKET_V3 blocks are 256 KiB (libpcap: the smallest power of two
+ * pages >= its 262144-byte frame); EPBs are never larger than the ring
+ * bytes they come from, but allow for one extra maximum packet. */
+#define NCAP_CAPTURE_BLOCK_MAX (512u * 1024 + 262144u + 64u)
 int ncap_capture_dispatch_into(NcapCapture *cap, NcapEpbReserve reserve,
                                NcapEpbCommit commit, void *user, GError **error);
 

@@ -26,15 +26,17 @@
 #include "queue.h"
 #include "security.h"
 
-/* Queue between the capture and stdout. 64 MiB holds about half a second
- * of a saturated gigabit link, on top of the kernel ring. */
-#define QUEUE_BYTES (64u * 1024 * 1024)
-/* Drain the kernel ring only while the queue has this much room: one
- * dispatch reads at most 16 TPACKET_V3 blocks (a few MiB). When the reader
- * is slower than the link, the backlog then stays in the kernel ring, so
- * the two buffers add up instead of the queue overflowing while the ring
- * sits empty (measured in bench/: a 512 B burst lost 40 % that way). */
-#define QUEUE_MIN_FREE (12u * 1024 * 1024)
+/* The queue between the capture and stdout is as large as the kernel ring
+ * (both from nodecap.conf's buffer_mb, default 64 MiB: about half a second
+ * of a saturated gigabit link each), and never smaller than this. */
+#define QUEUE_MIN_BYTES (4u * 1024 * 1024)
+/* Drain the kernel ring only while the queue has room for a block or two;
+ * the engine itself stops at a block's end once the queue nears full
+ * (queue_commit). When the reader is slower than the link, the backlog
+ * stays in the kernel ring, so the two buffers add up instead of the queue
+ * overflowing into drops while the ring sits empty (bench/: a 512 B burst
+ * under tshark lost 25 % that way, as osdrop). */
+#define QUEUE_MIN_FREE (2 * NCAP_CAPTURE_BLOCK_MAX)
 /* ISBs go out periodically: tshark closes the fifo before it signals the
  * extcap, so an ISB written only at the very end is lost (FACTS.md). */
 #define ISB_PERIOD_US (1 * G_USEC_PER_SEC)
@@ -50,10 +52,11 @@ queue_reserve(gsize max, void *user)
   return ncap_queue_reserve(user, max);
 }
 
-static void
+static bool
 queue_commit(gsize len, void *user)
 {
   ncap_queue_commit(user, len);
+  return ncap_queue_room(user) >= NCAP_CAPTURE_BLOCK_MAX;
 }
 
 /* Queue a block built in a GByteArray (not a packet: may use the kept
@@ -165,7 +168,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     goto out;
 
   cap = ncap_capture_new(&opts, h->node);
-  ncap_capture_set_buffer_size(cap, ncap_security_buffer_size(h));
+  gsize buffer_bytes = ncap_security_buffer_size(h);
+  ncap_capture_set_buffer_size(cap, buffer_bytes);
   ncap_capture_set_clock_shift(cap, h->clock_shift_ns);
   if (!no_exclude) {
     g_autofree char *ex = ssh_exclusion();
@@ -187,7 +191,7 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   if (fl >= 0)
     fcntl(out_fd, F_SETFL, fl | O_NONBLOCK);
 
-  q = ncap_queue_new(QUEUE_BYTES, QUEUE_TAIL_KEEP);
+  q = ncap_queue_new(MAX(buffer_bytes, QUEUE_MIN_BYTES), QUEUE_TAIL_KEEP);
   ncap_capture_put_header(cap, ba, 0);
   queue_put_block(q, ba);
 
