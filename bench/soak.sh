@@ -98,36 +98,48 @@ WPID=$(jfield "$T/start.json" 'j["worker_pid"]')
 [[ $(jfield "$T/start.json" 'j["status"]') == running ]] || ncap_fail "start: job not running"
 T0=$SECONDS
 
-inns python3 "$NCAP_SRC/tests/lib/udpgen.py" --dst 127.0.0.1 --port "$PORT" \
-  --count "$COUNT" --size "$SIZE" --rate "$RATE" &
+# The generator paces in batches of 1/100 s (cheap on a shared 2-core
+# machine); payload "soak-%010d" padded to --size, numbered from 0.
+inns python3 - "$COUNT" "$SIZE" "$RATE" "$PORT" <<'PY' &
+import socket, sys, time
+count, size, rate, port = (int(a) for a in sys.argv[1:])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+batch = max(1, rate // 100)
+t0 = time.monotonic()
+i = 0
+while i < count:
+    for _ in range(min(batch, count - i)):
+        s.sendto((b"soak-%010d" % i).ljust(size, b"."), ("127.0.0.1", port))
+        i += 1
+    d = t0 + i / rate - time.monotonic()
+    if d > 0:
+        time.sleep(d)
+PY
 GENPID=$!
 
 # nodecap processes other than the worker (a long-lived one would be a
 # leak of its own: a local ring job has only the worker).
 others() {
-  local p exe n=0
-  for p in /proc/[0-9]*; do
-    p=${p#/proc/}
-    [[ $p == "$WPID" ]] && continue
-    exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
-    [[ $exe == "$HELPER_EXE" || (-n $EXTCAP_EXE && $exe == "$EXTCAP_EXE") ]] && n=$((n + 1))
-  done
-  echo "$n"
+  # one find, not a readlink per process: cheap on a loaded machine
+  find /proc/[0-9]*/exe -maxdepth 0 \( -lname "$HELPER_EXE" -o -lname "${EXTCAP_EXE:-/nonexistent}" \) \
+    -printf '%h\n' 2>/dev/null | grep -vcx "/proc/$WPID"
 }
 status_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$WPID/status"; }
 
-SAMPLES="$T/samples.tsv" # t_s rss hwm anon fds packets discarded_files spool_files others
+SAMPLES="$T/samples.tsv" # t_s rss hwm anon fds packets discarded_files spool_files others cpu_s
 sample() {
   [[ -r /proc/$WPID/status ]] || { say "FAIL worker $WPID gone at $((SECONDS - T0)) s"; FAILS=$((FAILS + 1)); return 1; }
-  local rss hwm anon fds pk df sp
+  local rss hwm anon fds pk df sp cpu
   rss=$(status_kib VmRSS) hwm=$(status_kib VmHWM) anon=$(status_kib RssAnon)
   fds=$(ls "/proc/$WPID/fd" | wc -l)
+  # utime + stime (fields 14, 15; the name in field 2 has no spaces here)
+  cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$WPID/stat")
   inns "$H" status "$ID" --json >"$T/st.json" 2>/dev/null &&
     pk=$(jfield "$T/st.json" 'j["packets"]') df=$(jfield "$T/st.json" 'j["discarded_files"]') ||
     pk=? df=?
   sp=$(ls -A "$NCAP_STATEDIR/spool/$ID" 2>/dev/null | wc -l)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$((SECONDS - T0))" "$rss" "$hwm" "$anon" \
-    "$fds" "$pk" "$df" "$sp" "$(others)" >>"$SAMPLES"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$((SECONDS - T0))" "$rss" "$hwm" "$anon" \
+    "$fds" "$pk" "$df" "$sp" "$(others)" "$cpu" >>"$SAMPLES"
   printf '[soak] t=%ss rss=%s KiB fds=%s packets=%s\n' "$((SECONDS - T0))" "$rss" "$fds" "$pk" >&2
 }
 
@@ -135,11 +147,15 @@ say "== nodecap soak: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) cpus
 say "job $ID, worker pid $WPID; ring --file-size $FILE_MB --max-size $MAX_MB on lo of netns $NS"
 say "traffic: $COUNT UDP datagrams of $SIZE B payload at $RATE pps over $MINUTES min; sample every $INTERVAL s"
 sample
+FDLIST="?"
 next=$INTERVAL
 while ((SECONDS - T0 < SECONDS_TOTAL)); do
   left=$((T0 + next - SECONDS))
   ((left > 0)) && sleep "$left"
   sample || break
+  [[ $FDLIST == "?" ]] && FDLIST=$(for fd in /proc/$WPID/fd/*; do
+    printf '%s=%s ' "${fd##*/}" "$(readlink "$fd" | sed "s|$T/state/spool/$ID/||; s|$T/|T/|; s|soak_${ID}_|soak_ID_|")"
+  done)
   next=$((next + INTERVAL))
 done
 # The generator may lag on a busy machine: let it finish (bounded).
@@ -161,8 +177,8 @@ for _ in $(seq 1 50); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$WPID" 2>/dev/null && { say "FAIL worker $WPID still running after stop"; FAILS=$((FAILS + 1)); } ||
   { say "ok   worker gone after stop"; WPID=""; }
 inns "$H" status "$ID" --json >"$T/final.json" 2>/dev/null
-check "status agrees with stop" "$(jfield "$T/stop.json" 'j["status"], j["packets"], j["files"]')" \
-  "$(jfield "$T/final.json" 'j["status"], j["packets"], j["files"]')"
+same=$(python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); print("same record" if a == b else "differ")' "$T/stop.json" "$T/final.json")
+check "status after stop = the record stop printed" "same record" "$same"
 check "status, reason" "success stopped" "$(jfield "$T/final.json" 'j["status"]+" "+j["reason"]')"
 REC=$(jfield "$T/final.json" 'j["packets"]')
 DROPS=$(jfield "$T/final.json" 'j["kernel_drops"]')
@@ -196,12 +212,14 @@ check "nodecap processes left" 0 "$(WPID=none others)"
 
 # The table and the verdict.
 say ""
-say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s' minute rss_kib hwm_kib anon_kib fds packets rotated spool others)"
-while IFS=$'\t' read -r t rss hwm anon fds pk df sp ot; do
-  say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s' "$(awk -v t="$t" 'BEGIN { printf "%.1f", t / 60 }')" \
-    "$rss" "$hwm" "$anon" "$fds" "$pk" "$df" "$sp" "$ot")"
+say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s %7s' minute rss_kib hwm_kib anon_kib fds packets rotated spool others cpu_s)"
+while IFS=$'\t' read -r t rss hwm anon fds pk df sp ot cpu; do
+  say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s %7s' "$(awk -v t="$t" 'BEGIN { printf "%.1f", t / 60 }')" \
+    "$rss" "$hwm" "$anon" "$fds" "$pk" "$df" "$sp" "$ot" "$cpu")"
 done <"$SAMPLES"
-say "(rotated = files overwritten so far; spool = files in the job's spool incl. .reserve; others = other nodecap processes)"
+say "(rotated = files overwritten so far; spool = entries in the job's spool incl. .reserve; others = other"
+say " nodecap processes; cpu_s = the worker's user+system CPU seconds)"
+say "worker fds at the reference sample: $FDLIST"
 say ""
 say "sent $COUNT datagrams in ${SENT_S} s ($(awk -v c="$COUNT" -v s="$SENT_S" 'BEGIN { printf "%.0f", c / s }') pps achieved); record: $REC packets, $DISCF files ($DISC packets) overwritten by the ring, $kept kept in $NFILES_WANT files"
 VERDICT=short
