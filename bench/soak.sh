@@ -11,10 +11,11 @@
 # Prints a table and a verdict, and writes them to --out. Not a test: see
 # docs/reliability.md ("Soak").
 #
-#   sudo bench/soak.sh [--minutes M] [--interval S] [--rate PPS] [--size B]
-#                      [--file-size MB] [--max-size MB] [--out FILE]
+#   sudo bench/soak.sh [--minutes M | --seconds S] [--interval S] [--rate PPS]
+#                      [--size B] [--file-size MB] [--max-size MB] [--out FILE]
 #   defaults: 31 min, 60 s, 2000 pps of 64-byte UDP payloads, 1 MB files,
-#   a 3 MB ring; out: bench/results/soak-<UTC date>.txt.
+#   a 3 MB ring; out: bench/results/soak-<UTC date>.txt. --seconds is for
+#   smoke runs (tests/integration/test-bench-smoke.sh).
 # "flat": RSS at the last sample exceeds the first sample (taken one
 # interval after start: the warm-up) by at most 1024 KiB, and the fd count
 # is the same at every sample. Exit 0 when flat and every check passed.
@@ -26,24 +27,26 @@ NCAP_SRC=$(cd "$BENCH_DIR/.." && pwd)
 : "${NCAP_BUILD:=$NCAP_SRC/build}"
 export NCAP_SRC NCAP_BUILD
 
-MINUTES=31 INTERVAL=60 RATE=2000 SIZE=64 FILE_MB=1 MAX_MB=3 OUT=""
+MINUTES=31 DURATION="" INTERVAL=60 RATE=2000 SIZE=64 FILE_MB=1 MAX_MB=3 OUT=""
 RSS_BOUND_KIB=1024 # the documented "flat" bound (docs/reliability.md)
 while (($#)); do
   case $1 in
     --minutes) MINUTES=$2; shift ;;
+    --seconds) DURATION=$2; shift ;;
     --interval) INTERVAL=$2; shift ;;
     --rate) RATE=$2; shift ;;
     --size) SIZE=$2; shift ;;
     --file-size) FILE_MB=$2; shift ;;
     --max-size) MAX_MB=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h | --help) sed -n '3,21p' "$0"; exit 0 ;;
+    -h | --help) sed -n '3,22p' "$0"; exit 0 ;;
     *) echo "soak: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-for v in MINUTES INTERVAL RATE SIZE FILE_MB MAX_MB; do
-  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "soak: ${v,,} must be a positive integer" >&2; exit 2; }
+: "${DURATION:=$((MINUTES * 60))}"
+for v in MINUTES DURATION INTERVAL RATE SIZE FILE_MB MAX_MB; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "soak: every number must be a positive integer (${v}=${!v})" >&2; exit 2; }
 done
 : "${OUT:=$NCAP_SRC/bench/results/soak-$(date -u +%Y-%m-%d-%H%M).txt}"
 
@@ -73,7 +76,7 @@ export NCAP_STATEDIR=$T/state NCAP_CAPTURESDIR=$T/state/captures \
   NCAP_SYSCONFDIR=$T/etc NCAP_AUDITLOG=$T/audit.log
 CAP=$NCAP_CAPTURESDIR
 PORT=47601
-SECONDS_TOTAL=$((MINUTES * 60))
+SECONDS_TOTAL=$DURATION
 COUNT=$((RATE * SECONDS_TOTAL))
 
 REPORT="$T/report.txt"
@@ -100,7 +103,9 @@ T0=$SECONDS
 
 # The generator paces in batches of 1/100 s (cheap on a shared 2-core
 # machine); payload "soak-%010d" padded to --size, numbered from 0.
-inns python3 - "$COUNT" "$SIZE" "$RATE" "$PORT" <<'PY' &
+# Not through inns (a function): $! must be the generator itself, so that
+# the cleanup's kill reaches it (ip netns exec execs its command).
+ip netns exec "$NS" python3 - "$COUNT" "$SIZE" "$RATE" "$PORT" <<'PY' &
 import socket, sys, time
 count, size, rate, port = (int(a) for a in sys.argv[1:])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -145,7 +150,7 @@ sample() {
 
 say "== nodecap soak: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) cpus"
 say "job $ID, worker pid $WPID; ring --file-size $FILE_MB --max-size $MAX_MB on lo of netns $NS"
-say "traffic: $COUNT UDP datagrams of $SIZE B payload at $RATE pps over $MINUTES min; sample every $INTERVAL s"
+say "traffic: $COUNT UDP datagrams of $SIZE B payload at $RATE pps over $SECONDS_TOTAL s; sample every $INTERVAL s"
 sample
 FDLIST="?"
 next=$INTERVAL
@@ -235,7 +240,7 @@ if ((sampled >= 3)); then
   say "fds: $fdset over all $sampled samples"
   if ((growth <= RSS_BOUND_KIB)) && [[ $fdset != *,* ]]; then VERDICT=flat; else VERDICT="NOT flat"; fi
 fi
-say "verdict: $VERDICT ($(((SECONDS - T0) / 60)) min, checks failed: $FAILS)"
+say "verdict: $VERDICT ($(((SECONDS - T0) / 60)) min $(((SECONDS - T0) % 60)) s, checks failed: $FAILS)"
 mkdir -p "$(dirname "$OUT")"
 cp "$REPORT" "$OUT" && ncap_log "results written to $OUT"
 [[ $VERDICT == flat && $FAILS -eq 0 ]]
