@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The bench works: bench/run.sh --smoke (3000 packets of 512 B, one short
 # zero-loss step, no callgrind) prints a results table with a row for every
-# tool and the ratio lines. Speed is not asserted: the machine is shared.
+# tool and the ratio lines; bench/soak.sh --seconds 20 runs its ring job and
+# end checks. Speed is not asserted: the machine is shared.
 set -uo pipefail
 . "$(dirname "$0")/../lib/assert.sh"
 
@@ -27,4 +28,22 @@ assert_match "start-to-first-packet ratio" 'ratio start-to-first-packet nodecap-
 assert_match "sshdump leftovers reported" 'sshdump left its remote tcpdump running after [0-9]+ of [0-9]+ stops' "$out"
 assert_eq "nodecap helpers left running" "nodecap helpers left running after a stop: 0" \
   "$(grep '^nodecap helpers left' "$T/out")"
+
+# bench/soak.sh works (~35 s): a 20 s ring job sampled every 5 s; its end
+# checks (record = sent, files clean) must pass. Flatness over 20 s says
+# little, and ASan's quarantine grows the heap on purpose: the verdict is
+# only asserted without sanitizers.
+timeout 120 "$NCAP_SRC/bench/soak.sh" --seconds 20 --interval 5 --out "$T/soak.txt" \
+  >"$T/soak.out" 2>"$T/soak.err"
+rc=$?
+soak=$(cat "$T/soak.out")
+assert_match "soak: end checks" 'checks failed: 0\)' "$soak"
+assert_match "soak: record = datagrams sent" 'ok +record packets \+ kernel drops = datagrams sent: 40000' "$soak"
+assert_match "soak: ring wrapped" 'record: 40000 packets, [1-9][0-9]* files' "$soak"
+rows=$(grep -cE '^[0-9]+\.[0-9] +[0-9]+ ' "$T/soak.txt")
+[[ $rows -ge 4 ]] && ok "soak: $rows samples in the results file" || fail "soak: $rows samples in the results file"
+if [[ -z "${ASAN_OPTIONS:-}" ]]; then
+  assert_eq "soak.sh exit status" 0 $rc
+  assert_match "soak: verdict" 'verdict: flat' "$soak"
+fi
 summary
