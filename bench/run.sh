@@ -96,7 +96,7 @@ file_drops() {
   echo "$d"
 }
 
-declare -A DELIV SENT DROPS FIRST CPU RSS ZL
+declare -A DELIV SENT DROPS FIRST CPU RSS ZL NETDROP
 
 # On this kernel a TPACKET_V3 block that is partly filled when traffic
 # stops is not handed to the reader by its timeout (checked: tcpdump -B
@@ -109,10 +109,25 @@ bench_flush_ring() {
 }
 
 
+# The capture filter of a session: the measured ports inbound only (on lo
+# the kernel ring would otherwise hold each datagram twice, the outgoing
+# copy too, which libpcap discards only after it took ring space), the
+# probe port in both directions. libpcap 1.10 filters the first ring block
+# after pcap_setfilter in user space, where "inbound" cannot be evaluated:
+# that block's packets are all rejected, silently (every libpcap tool
+# alike). With the probe not depending on "inbound", the first block holds
+# probe packets that pass, and start-to-first-packet is measured, not that.
+bench_filter() { echo "udp and ((inbound and ($1)) or dst port $PROBE_PORT)"; }
+
+# Packets the kernel dropped before any packet socket saw them (the
+# per-CPU backlog of lo full: /proc/net/softnet_stat, 2nd column, hex).
+softnet_drops() { awk '{ s += strtonum("0x" $2) } END { print s + 0 }' /proc/net/softnet_stat; }
+
 # One burst session: TOOL, SIZE, PORT.
 burst() {
   local tool=$1 size=$2 port=$3 out="$BENCH_TMP/burst-$tool-$size.pcap"
-  local filter="inbound and udp and (dst port $port or dst port $PROBE_PORT)"
+  local filter
+  filter=$(bench_filter "dst port $port")
   local k="$tool,$size" sent secs cpu rss drops
   # The probe runs from just before the launch until the tool captures: its
   # first packet in the file dates the start.
@@ -122,12 +137,15 @@ burst() {
     bench_probe_stop
     ncap_log "$tool did not start: $(tail -2 "${_TOOL_ERR[$tool]}")"
     tool_stop "$tool" >/dev/null
-    DELIV[$k]=0 SENT[$k]=0 DROPS[$k]=-1 FIRST[$k]=-1 CPU[$k]=-1 RSS[$k]=-1
+    DELIV[$k]=0 SENT[$k]=0 DROPS[$k]=-1 FIRST[$k]=-1 CPU[$k]=-1 RSS[$k]=-1 NETDROP[$k]=0
     return
   fi
   sleep 0.5
   bench_probe_stop
+  local nd0
+  nd0=$(softnet_drops)
   read -r sent secs < <(bench_send "$size" "$port" "$COUNT")
+  NETDROP[$k]=$(($(softnet_drops) - nd0))
   bench_flush_ring
   bench_wait_stable "$tool" "$out" 60
   read -r cpu rss < <(tool_cpu_rss "$tool")
@@ -140,7 +158,7 @@ burst() {
   f=$(first_port_ns "$out" "$PROBE_PORT")
   if ((f > 0)); then FIRST[$k]=$(((f - BENCH_T0) / 1000000)); else FIRST[$k]=-1; fi
   CPU[$k]=$cpu RSS[$k]=$rss
-  ncap_log "burst $tool ${size}B: sent $sent in ${secs}s, delivered ${DELIV[$k]}, drops $drops"
+  ncap_log "burst $tool ${size}B: sent $sent in ${secs}s, delivered ${DELIV[$k]}, drops $drops, dropped by lo before capture ${NETDROP[$k]}"
 }
 
 # One zero-loss ladder session for TOOL at LADDER_SIZE: step i sends
@@ -154,7 +172,8 @@ ladder() {
   read -ra rates <<<"$RATES"
   local ports="" j
   for ((j = 0; j < ${#rates[@]}; j++)); do ports+="${ports:+ or }dst port $((base + j))"; done
-  local filter="inbound and udp and ($ports or dst port $PROBE_PORT)"
+  local filter
+  filter=$(bench_filter "$ports")
   if ! tool_start "$tool" "$out" "$filter"; then
     ncap_log "$tool did not start for the ladder"
     tool_stop "$tool" >/dev/null
@@ -198,9 +217,11 @@ declare -A LADDER_LINES
 IPP_HELPER=-1 IPP_TCPDUMP=-1
 callgrind_one() {
   local who=$1 n=$2 port=$3 out="$BENCH_TMP/cg-$1-$2.pcap" cg="$BENCH_TMP/cg-$1-$2.out"
-  local err="$BENCH_TMP/cg-$1-$2.err" pid filter="inbound and udp dst port $port"
+  local err="$BENCH_TMP/cg-$1-$2.err" pid filter="udp dst port $port"
   if [[ $who == helper ]]; then
-    valgrind --tool=callgrind --callgrind-out-file="$cg" \
+    # The node's policy and paths, as sshd hands them to the helper.
+    NCAP_SYSCONFDIR=$NCAP_NODE_ETC NCAP_STATEDIR=$NCAP_NODE_STATE \
+      NCAP_AUDITLOG=$NCAP_NODE_AUDIT valgrind --tool=callgrind --callgrind-out-file="$cg" \
       "$NCAP_BUILD/remote/nodecap-helper" stream --node bench -i lo -f "$filter" \
       --ignore-stdin >"$out" 2>"$err" </dev/null &
     pid=$!
@@ -238,7 +259,7 @@ NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 say "nodecap bench $NOW  ($(git -C "$NCAP_SRC" rev-parse --short HEAD 2>/dev/null || echo '?'))"
 say "host: $(uname -sr), $(nproc) cores; load at start: $(uptime | sed 's/.*load average: //')"
 say "mode: $( ((SMOKE)) && echo smoke || { ((LONG)) && echo long || echo normal; })," \
-  "kernel buffer ${BENCH_BUFFER_KIB} KiB for every tool, filter 'inbound and udp dst port P'," \
+  "kernel buffer ${BENCH_BUFFER_KIB} KiB for every tool, filter 'udp and ((inbound and dst port P) or dst port PROBE)'," \
   "traffic trafgen -P1 on lo (127.0.0.1 -> 127.0.0.1 UDP)"
 
 for size in $SIZES; do
@@ -260,8 +281,8 @@ say "load after the run: $(uptime | sed 's/.*load average: //')"
 for size in $SIZES; do
   say ""
   say "== burst: $COUNT x $size B at top speed, one burst per tool =="
-  say "$(printf '%-15s %8s %9s %8s %7s %8s %8s %9s %7s %7s %7s' \
-    tool sent delivered kdrops deliv% /sshdump /tcpdump first-ms cpu-s us/pkt rss-MiB)"
+  say "$(printf '%-15s %8s %9s %8s %7s %7s %8s %8s %9s %7s %7s %7s' \
+    tool sent delivered kdrops lodrop deliv% /sshdump /tcpdump first-ms cpu-s us/pkt rss-MiB)"
   for tool in "${BENCH_TOOLS[@]}"; do
     k="$tool,$size"
     d=${DELIV[$k]} s=${SENT[$k]}
@@ -273,14 +294,16 @@ for size in $SIZES; do
     rss=$(awk -v r="${RSS[$k]}" 'BEGIN { if (r > 0) printf "%.1f", r / 1024; else print "n/a" }')
     dr=${DROPS[$k]}; ((dr < 0)) && dr=n/a
     fm=${FIRST[$k]}; ((fm < 0)) && fm=n/a
-    say "$(printf '%-15s %8s %9s %8s %7s %8s %8s %9s %7s %7s %7s' \
-      "$tool" "$s" "$d" "$dr" "$p" "$pp_ss" "$pp_td" "$fm" "${CPU[$k]}" "$usp" "$rss")"
+    say "$(printf '%-15s %8s %9s %8s %7s %7s %8s %8s %9s %7s %7s %7s' \
+      "$tool" "$s" "$d" "$dr" "${NETDROP[$k]:-0}" "$p" "$pp_ss" "$pp_td" "$fm" "${CPU[$k]}" "$usp" "$rss")"
   done
 done
 say ""
 say "(delivered: packets of the burst in the saved file; kdrops: drops the tool"
 say " reports (tcpdump: 'dropped by kernel'; nodecap: epb_dropcount / ISB"
-say " ifdrop+osdrop; sshdump: n/a, its remote tcpdump is killed); /sshdump and"
+say " ifdrop+osdrop; sshdump: n/a, its remote tcpdump is killed); lodrop: sent"
+say " but dropped by lo's backlog before any capture saw them (softnet_stat);"
+say " /sshdump and"
 say " /tcpdump: ratio of delivered %; first-ms: launch to first captured packet"
 say " of a 1000 pps side stream; cpu-s, rss: the process reading the kernel ring"
 say " (node helper, sshdump's remote tcpdump, local tcpdump) read from /proc)"
