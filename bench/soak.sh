@@ -241,7 +241,7 @@ if [[ $MODE == job ]]; then
   NFILES_WANT=$(((MAX_MB + FILE_MB - 1) / FILE_MB))
   check "files in the captures dir" "$NFILES_WANT" "$(ls "$CAP" | wc -l)"
   check "files in the record" "$NFILES_WANT" "$(jfield "$T/final.json" 'len(j["files"])')"
-  kept=0 bad=0
+  kept=0 bad=0 seen=0
   while IFS=$'\t' read -r name rsize rsha rpk; do
     f="$CAP/$name"
     [[ -f $f ]] || { say "FAIL $name in the record, not in $CAP"; bad=$((bad + 1)); continue; }
@@ -254,9 +254,11 @@ if [[ $MODE == job ]]; then
     [[ $(sha256sum <"$f" | cut -d' ' -f1) == "$rsha" ]] || { say "FAIL $name sha256 differs from the record"; bad=$((bad + 1)); }
     ((rsize <= FILE_MB * 1000000)) || { say "FAIL $name is $rsize bytes > $FILE_MB MB"; bad=$((bad + 1)); }
     kept=$((kept + n))
+    seen=$((seen + 1))
   done < <(python3 -c 'import json,sys
-  for f in json.load(open(sys.argv[1]))["files"]:
-      print("\t".join(str(f[k]) for k in ("name", "size", "sha256", "packets")))' "$T/final.json")
+for f in json.load(open(sys.argv[1]))["files"]:
+    print("\t".join(str(f[k]) for k in ("name", "size", "sha256", "packets")))' "$T/final.json")
+  check "kept files examined" "$NFILES_WANT" "$seen"
   check "kept files: capinfos clean, counts, sizes and sha256 = record" 0 "$bad"
   check "record packets = packets in the kept files + overwritten" "$REC" "$((kept + DISC))"
   check "spool empty after stop" 0 "$(ls -A "$NCAP_STATEDIR/spool" | wc -l)"
