@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# nodecap soak bench: one saved ring capture job (`nodecap-helper start`,
-# the detached worker writing a ring of pcapng files) runs for --minutes at
-# a steady packet rate in a network namespace of its own, while the
-# worker's memory (VmRSS, VmHWM, RssAnon from /proc/PID/status) and open fd
-# count (/proc/PID/fd) are sampled every --interval seconds. The ring is
-# small, so it wraps many times (files created, finished, removed all the
-# time). At the end the job is stopped and its record checked against what
-# was sent and what the ring kept (capinfos clean, counts, sha256).
+# nodecap soak bench: one capture runs for --minutes at a steady packet
+# rate in a network namespace of its own, while its process's memory
+# (VmRSS, VmHWM, RssAnon from /proc/PID/status) and open fd count
+# (/proc/PID/fd) are sampled every --interval seconds.
+#  --mode job (default): a saved ring job (`nodecap-helper start`, the
+#    detached worker writing a ring of pcapng files). The ring is small, so
+#    it wraps many times (files created, finished, removed all the time).
+#    At the end the job is stopped and its record checked against what was
+#    sent and what the ring kept (capinfos clean, counts, sha256).
+#  --mode stream: the live stream helper (`nodecap-helper stream`, as sshd
+#    runs it for the extcap), run locally; its stdin a fifo that never sends
+#    EOF, its stdout a pipe to `cat` into a file in the temp dir (deleted at
+#    the end). At the end it is stopped with SIGTERM and the file checked:
+#    exit status 0, capinfos clean, packets = datagrams sent, the last ISB's
+#    ifdrop/osdrop 0. Its output queue and kernel ring are faulted in at
+#    start (buffer_mb each), so its RSS is ~130 MB from the first sample.
 # Prints a table and a verdict, and writes them to --out. Not a test: see
 # docs/reliability.md ("Soak").
 #
-#   sudo bench/soak.sh [--minutes M | --seconds S] [--interval S] [--rate PPS]
-#                      [--size B] [--file-size MB] [--max-size MB] [--out FILE]
-#   defaults: 31 min, 60 s, 2000 pps of 64-byte UDP payloads, 1 MB files,
-#   a 3 MB ring; out: bench/results/soak-<UTC date>.txt. --seconds is for
-#   smoke runs (tests/integration/test-bench-smoke.sh).
+#   sudo bench/soak.sh [--mode job|stream] [--minutes M | --seconds S]
+#                      [--interval S] [--rate PPS] [--size B]
+#                      [--file-size MB] [--max-size MB] [--out FILE]
+#   defaults: job, 31 min, 60 s, 2000 pps of 64-byte UDP payloads, 1 MB
+#   files, a 3 MB ring (job mode); out: bench/results/soak-<UTC date>.txt
+#   (soak-stream-<UTC date>.txt in stream mode). --seconds is for smoke
+#   runs (tests/integration/test-bench-smoke.sh).
 # "flat": RSS at the last sample exceeds the first sample (taken one
 # interval after start: the warm-up) by at most 1024 KiB, and the fd count
 # is the same at every sample. Exit 0 when flat and every check passed.
@@ -27,10 +37,11 @@ NCAP_SRC=$(cd "$BENCH_DIR/.." && pwd)
 : "${NCAP_BUILD:=$NCAP_SRC/build}"
 export NCAP_SRC NCAP_BUILD
 
-MINUTES=31 DURATION="" INTERVAL=60 RATE=2000 SIZE=64 FILE_MB=1 MAX_MB=3 OUT=""
+MODE=job MINUTES=31 DURATION="" INTERVAL=60 RATE=2000 SIZE=64 FILE_MB=1 MAX_MB=3 OUT=""
 RSS_BOUND_KIB=1024 # the documented "flat" bound (docs/reliability.md)
 while (($#)); do
   case $1 in
+    --mode) MODE=$2; shift ;;
     --minutes) MINUTES=$2; shift ;;
     --seconds) DURATION=$2; shift ;;
     --interval) INTERVAL=$2; shift ;;
@@ -39,16 +50,17 @@ while (($#)); do
     --file-size) FILE_MB=$2; shift ;;
     --max-size) MAX_MB=$2; shift ;;
     --out) OUT=$2; shift ;;
-    -h | --help) sed -n '3,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '3,33p' "$0"; exit 0 ;;
     *) echo "soak: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+[[ $MODE == job || $MODE == stream ]] || { echo "soak: --mode is job or stream" >&2; exit 2; }
 : "${DURATION:=$((MINUTES * 60))}"
 for v in MINUTES DURATION INTERVAL RATE SIZE FILE_MB MAX_MB; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "soak: every number must be a positive integer (${v}=${!v})" >&2; exit 2; }
 done
-: "${OUT:=$NCAP_SRC/bench/results/soak-$(date -u +%Y-%m-%d-%H%M).txt}"
+: "${OUT:=$NCAP_SRC/bench/results/soak-$([[ $MODE == stream ]] && echo stream-)$(date -u +%Y-%m-%d-%H%M).txt}"
 
 # tests/lib: the temp dir, HOME and cleanup stack the integration tests use.
 . "$NCAP_SRC/tests/lib/common.sh"
@@ -89,16 +101,40 @@ jfield() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2
 
 # Every process we start is stopped by pid on exit, the job first (a
 # clean stop moves its files), then the worker itself if it is still there.
-ID="" WPID="" GENPID=""
+# In stream mode WPID is the stream helper itself, and the stdin holder
+# and the output reader are stopped the same way.
+ID="" WPID="" GENPID="" HOLDPID="" CATPID=""
 ncap_on_exit '[[ -n $GENPID ]] && kill $GENPID'
 ncap_on_exit '[[ -n $ID ]] && inns $H stop $ID; [[ -n $WPID ]] && kill -0 $WPID && kill -9 $WPID'
+ncap_on_exit '[[ -n $HOLDPID ]] && kill $HOLDPID; [[ -n $CATPID ]] && kill $CATPID'
 
-inns "$H" start --json --node soak -i lo -f "udp dst port $PORT" \
-  --file-size "$FILE_MB" --max-size "$MAX_MB" >"$T/start.json" 2>"$T/start.err" ||
-  ncap_fail "start: $(cat "$T/start.err")"
-ID=$(jfield "$T/start.json" 'j["id"]')
-WPID=$(jfield "$T/start.json" 'j["worker_pid"]')
-[[ $(jfield "$T/start.json" 'j["status"]') == running ]] || ncap_fail "start: job not running"
+STREAM="$T/stream.pcapng"
+if [[ $MODE == job ]]; then
+  inns "$H" start --json --node soak -i lo -f "udp dst port $PORT" \
+    --file-size "$FILE_MB" --max-size "$MAX_MB" >"$T/start.json" 2>"$T/start.err" ||
+    ncap_fail "start: $(cat "$T/start.err")"
+  ID=$(jfield "$T/start.json" 'j["id"]')
+  WPID=$(jfield "$T/start.json" 'j["worker_pid"]')
+  [[ $(jfield "$T/start.json" 'j["status"]') == running ]] || ncap_fail "start: job not running"
+else
+  # stdin: a fifo whose only writer (a sleep) never writes, so no EOF
+  # until the end (as an SSH channel that stays open); stdout: a pipe, as
+  # to sshd, read by cat into the file. ip netns exec execs the helper, so
+  # $! is the helper itself.
+  mkfifo "$T/in.fifo" "$T/out.fifo"
+  sleep $((DURATION + 3600)) >"$T/in.fifo" &
+  HOLDPID=$!
+  cat "$T/out.fifo" >"$STREAM" &
+  CATPID=$!
+  ip netns exec "$NS" "$H" stream --node soak -i lo -f "udp dst port $PORT" \
+    <"$T/in.fifo" >"$T/out.fifo" 2>"$T/stream.err" &
+  WPID=$!
+  # The section header is written once the capture is open: only then
+  # does the generator start, so that every datagram is seen.
+  ncap_wait_for 30 test -s "$STREAM" ||
+    ncap_fail "stream: no output after 30 s: $(cat "$T/stream.err")"
+  [[ $(readlink "/proc/$WPID/exe") == "$HELPER_EXE" ]] || ncap_fail "stream: pid $WPID is not the helper"
+fi
 T0=$SECONDS
 
 # The generator paces in batches of 1/100 s (cheap on a shared 2-core
@@ -131,7 +167,9 @@ others() {
 }
 status_kib() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$WPID/status"; }
 
-SAMPLES="$T/samples.tsv" # t_s rss hwm anon fds packets discarded_files spool_files others cpu_s
+# job mode:    t_s rss hwm anon fds packets discarded_files spool_files others cpu_s
+# stream mode: t_s rss hwm anon fds out_bytes - - others cpu_s
+SAMPLES="$T/samples.tsv"
 sample() {
   [[ -r /proc/$WPID/status ]] || { say "FAIL worker $WPID gone at $((SECONDS - T0)) s"; FAILS=$((FAILS + 1)); return 1; }
   local rss hwm anon fds pk df sp cpu
@@ -139,17 +177,25 @@ sample() {
   fds=$(ls "/proc/$WPID/fd" | wc -l)
   # utime + stime (fields 14, 15; the name in field 2 has no spaces here)
   cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$WPID/stat")
-  inns "$H" status "$ID" --json >"$T/st.json" 2>/dev/null &&
-    pk=$(jfield "$T/st.json" 'j["packets"]') df=$(jfield "$T/st.json" 'j["discarded_files"]') ||
-    pk=? df=?
-  sp=$(ls -A "$NCAP_STATEDIR/spool/$ID" 2>/dev/null | wc -l)
+  if [[ $MODE == job ]]; then
+    inns "$H" status "$ID" --json >"$T/st.json" 2>/dev/null &&
+      pk=$(jfield "$T/st.json" 'j["packets"]') df=$(jfield "$T/st.json" 'j["discarded_files"]') ||
+      pk=? df=?
+    sp=$(ls -A "$NCAP_STATEDIR/spool/$ID" 2>/dev/null | wc -l)
+  else
+    pk=$(stat -c %s "$STREAM") df=- sp=-
+  fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$((SECONDS - T0))" "$rss" "$hwm" "$anon" \
     "$fds" "$pk" "$df" "$sp" "$(others)" "$cpu" >>"$SAMPLES"
-  printf '[soak] t=%ss rss=%s KiB fds=%s packets=%s\n' "$((SECONDS - T0))" "$rss" "$fds" "$pk" >&2
+  printf "[soak] t=%ss rss=%s KiB fds=%s $([[ $MODE == job ]] && echo packets || echo out_bytes)=%s\n" "$((SECONDS - T0))" "$rss" "$fds" "$pk" >&2
 }
 
 say "== nodecap soak: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -r), $(nproc) cpus"
-say "job $ID, worker pid $WPID; ring --file-size $FILE_MB --max-size $MAX_MB on lo of netns $NS"
+if [[ $MODE == job ]]; then
+  say "job $ID, worker pid $WPID; ring --file-size $FILE_MB --max-size $MAX_MB on lo of netns $NS"
+else
+  say "stream helper pid $WPID (nodecap-helper stream, stdin a fifo held open, stdout a pipe to cat into a file) on lo of netns $NS"
+fi
 say "traffic: $COUNT UDP datagrams of $SIZE B payload at $RATE pps over $SECONDS_TOTAL s; sample every $INTERVAL s"
 sample
 FDLIST="?"
@@ -172,61 +218,105 @@ fi
 wait "$GENPID" 2>/dev/null
 GENPID=""
 SENT_S=$((SECONDS - T0))
-sleep 3 # the capture's block time-out and the 2 s record rewrite
+sleep 3 # the capture's block time-out and the 2 s record rewrite (job) / the 1 s ISB (stream)
 sample
 sampled=$(wc -l <"$SAMPLES")
 
-inns "$H" stop "$ID" --json >"$T/stop.json" 2>"$T/stop.err"
-check "stop exit status" 0 $?
-for _ in $(seq 1 50); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$WPID" 2>/dev/null && { say "FAIL worker $WPID still running after stop"; FAILS=$((FAILS + 1)); } ||
-  { say "ok   worker gone after stop"; WPID=""; }
-inns "$H" status "$ID" --json >"$T/final.json" 2>/dev/null
-same=$(python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); print("same record" if a == b else "differ")' "$T/stop.json" "$T/final.json")
-check "status after stop = the record stop printed" "same record" "$same"
-check "status, reason" "success stopped" "$(jfield "$T/final.json" 'j["status"]+" "+j["reason"]')"
-REC=$(jfield "$T/final.json" 'j["packets"]')
-DROPS=$(jfield "$T/final.json" 'j["kernel_drops"]')
-DISC=$(jfield "$T/final.json" 'j["discarded_packets"]')
-DISCF=$(jfield "$T/final.json" 'j["discarded_files"]')
-check "record packets + kernel drops = datagrams sent" "$COUNT" "$((REC + DROPS))"
-check "kernel drops" 0 "$DROPS"
-NFILES_WANT=$(((MAX_MB + FILE_MB - 1) / FILE_MB))
-check "files in the captures dir" "$NFILES_WANT" "$(ls "$CAP" | wc -l)"
-check "files in the record" "$NFILES_WANT" "$(jfield "$T/final.json" 'len(j["files"])')"
-kept=0 bad=0
-while IFS=$'\t' read -r name rsize rsha rpk; do
-  f="$CAP/$name"
-  [[ -f $f ]] || { say "FAIL $name in the record, not in $CAP"; bad=$((bad + 1)); continue; }
-  capinfos "$f" >/dev/null 2>"$T/ci.err" || { say "FAIL capinfos $name: $(cat "$T/ci.err")"; bad=$((bad + 1)); }
-  errs=$(grep -v 'Running as user "root"' "$T/ci.err" || true)
-  [[ -z $errs ]] || { say "FAIL capinfos warns on $name: $errs"; bad=$((bad + 1)); }
-  n=$(capinfos -M -c -T -r "$f" | cut -f2)
-  [[ $n == "$rpk" ]] || { say "FAIL $name holds $n packets, record says $rpk"; bad=$((bad + 1)); }
-  [[ $(stat -c %s "$f") == "$rsize" ]] || { say "FAIL $name size differs from the record"; bad=$((bad + 1)); }
-  [[ $(sha256sum <"$f" | cut -d' ' -f1) == "$rsha" ]] || { say "FAIL $name sha256 differs from the record"; bad=$((bad + 1)); }
-  ((rsize <= FILE_MB * 1000000)) || { say "FAIL $name is $rsize bytes > $FILE_MB MB"; bad=$((bad + 1)); }
-  kept=$((kept + n))
-done < <(python3 -c 'import json,sys
+if [[ $MODE == job ]]; then
+  inns "$H" stop "$ID" --json >"$T/stop.json" 2>"$T/stop.err"
+  check "stop exit status" 0 $?
+  for _ in $(seq 1 50); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$WPID" 2>/dev/null && { say "FAIL worker $WPID still running after stop"; FAILS=$((FAILS + 1)); } ||
+    { say "ok   worker gone after stop"; WPID=""; }
+  inns "$H" status "$ID" --json >"$T/final.json" 2>/dev/null
+  same=$(python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); print("same record" if a == b else "differ")' "$T/stop.json" "$T/final.json")
+  check "status after stop = the record stop printed" "same record" "$same"
+  check "status, reason" "success stopped" "$(jfield "$T/final.json" 'j["status"]+" "+j["reason"]')"
+  REC=$(jfield "$T/final.json" 'j["packets"]')
+  DROPS=$(jfield "$T/final.json" 'j["kernel_drops"]')
+  DISC=$(jfield "$T/final.json" 'j["discarded_packets"]')
+  DISCF=$(jfield "$T/final.json" 'j["discarded_files"]')
+  check "record packets + kernel drops = datagrams sent" "$COUNT" "$((REC + DROPS))"
+  check "kernel drops" 0 "$DROPS"
+  NFILES_WANT=$(((MAX_MB + FILE_MB - 1) / FILE_MB))
+  check "files in the captures dir" "$NFILES_WANT" "$(ls "$CAP" | wc -l)"
+  check "files in the record" "$NFILES_WANT" "$(jfield "$T/final.json" 'len(j["files"])')"
+  kept=0 bad=0 seen=0
+  while IFS=$'\t' read -r name rsize rsha rpk; do
+    f="$CAP/$name"
+    [[ -f $f ]] || { say "FAIL $name in the record, not in $CAP"; bad=$((bad + 1)); continue; }
+    capinfos "$f" >/dev/null 2>"$T/ci.err" || { say "FAIL capinfos $name: $(cat "$T/ci.err")"; bad=$((bad + 1)); }
+    errs=$(grep -v 'Running as user "root"' "$T/ci.err" || true)
+    [[ -z $errs ]] || { say "FAIL capinfos warns on $name: $errs"; bad=$((bad + 1)); }
+    n=$(capinfos -M -c -T -r "$f" | cut -f2)
+    [[ $n == "$rpk" ]] || { say "FAIL $name holds $n packets, record says $rpk"; bad=$((bad + 1)); }
+    [[ $(stat -c %s "$f") == "$rsize" ]] || { say "FAIL $name size differs from the record"; bad=$((bad + 1)); }
+    [[ $(sha256sum <"$f" | cut -d' ' -f1) == "$rsha" ]] || { say "FAIL $name sha256 differs from the record"; bad=$((bad + 1)); }
+    ((rsize <= FILE_MB * 1000000)) || { say "FAIL $name is $rsize bytes > $FILE_MB MB"; bad=$((bad + 1)); }
+    kept=$((kept + n))
+    seen=$((seen + 1))
+  done < <(python3 -c 'import json,sys
 for f in json.load(open(sys.argv[1]))["files"]:
     print("\t".join(str(f[k]) for k in ("name", "size", "sha256", "packets")))' "$T/final.json")
-check "kept files: capinfos clean, counts, sizes and sha256 = record" 0 "$bad"
-check "record packets = packets in the kept files + overwritten" "$REC" "$((kept + DISC))"
-check "spool empty after stop" 0 "$(ls -A "$NCAP_STATEDIR/spool" | wc -l)"
+  check "kept files examined" "$NFILES_WANT" "$seen"
+  check "kept files: capinfos clean, counts, sizes and sha256 = record" 0 "$bad"
+  check "record packets = packets in the kept files + overwritten" "$REC" "$((kept + DISC))"
+  check "spool empty after stop" 0 "$(ls -A "$NCAP_STATEDIR/spool" | wc -l)"
+else
+  # SIGTERM, as sshd sends when the channel closes; the helper writes a
+  # last ISB and drains its queue (2 s at most) before exiting.
+  kill -TERM "$WPID"
+  for _ in $(seq 1 100); do kill -0 "$WPID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$WPID" 2>/dev/null; then
+    say "FAIL stream helper $WPID still running 10 s after SIGTERM"; FAILS=$((FAILS + 1))
+  else
+    wait "$WPID"
+    check "stream helper exit status after SIGTERM" 0 $?
+    WPID=""
+  fi
+  # cat sees EOF once the helper is gone (nobody else holds the pipe).
+  for _ in $(seq 1 50); do kill -0 "$CATPID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$CATPID" 2>/dev/null && { say "FAIL reader still running after the helper"; FAILS=$((FAILS + 1)); } ||
+    { wait "$CATPID"; CATPID=""; }
+  kill "$HOLDPID" 2>/dev/null; wait "$HOLDPID" 2>/dev/null; HOLDPID=""
+  check "helper stderr" "" "$(cat "$T/stream.err")"
+  capinfos "$STREAM" >/dev/null 2>"$T/ci.err"
+  check "capinfos exit status on the stream file" 0 $?
+  check "capinfos warnings" "" "$(grep -v 'Running as user "root"' "$T/ci.err")"
+  OUTB=$(stat -c %s "$STREAM")
+  read -r SPK _ _ _ IFDROP OSDROP < <(python3 "$NCAP_SRC/bench/lib/pcapsum.py" "$STREAM")
+  check "packets in the stream file = datagrams sent" "$COUNT" "$SPK"
+  check "last ISB ifdrop osdrop" "0 0" "$IFDROP $OSDROP"
+  rm -f "$STREAM" # ~140 B a packet: do not keep hundreds of MB until exit
+fi
 check "nodecap processes left" 0 "$(WPID=none others)"
 
 # The table and the verdict.
 say ""
-say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s %7s' minute rss_kib hwm_kib anon_kib fds packets rotated spool others cpu_s)"
-while IFS=$'\t' read -r t rss hwm anon fds pk df sp ot cpu; do
-  say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s %7s' "$(awk -v t="$t" 'BEGIN { printf "%.1f", t / 60 }')" \
-    "$rss" "$hwm" "$anon" "$fds" "$pk" "$df" "$sp" "$ot" "$cpu")"
-done <"$SAMPLES"
-say "(rotated = files overwritten so far; spool = entries in the job's spool incl. .reserve; others = other"
-say " nodecap processes; cpu_s = the worker's user+system CPU seconds)"
-say "worker fds at the reference sample: $FDLIST"
+if [[ $MODE == job ]]; then
+  say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s %7s' minute rss_kib hwm_kib anon_kib fds packets rotated spool others cpu_s)"
+  while IFS=$'\t' read -r t rss hwm anon fds pk df sp ot cpu; do
+    say "$(printf '%-8s %9s %9s %9s %5s %11s %8s %6s %6s %7s' "$(awk -v t="$t" 'BEGIN { printf "%.1f", t / 60 }')" \
+      "$rss" "$hwm" "$anon" "$fds" "$pk" "$df" "$sp" "$ot" "$cpu")"
+  done <"$SAMPLES"
+  say "(rotated = files overwritten so far; spool = entries in the job's spool incl. .reserve; others = other"
+  say " nodecap processes; cpu_s = the worker's user+system CPU seconds)"
+else
+  say "$(printf '%-8s %9s %9s %9s %5s %11s %6s %7s' minute rss_kib hwm_kib anon_kib fds out_bytes others cpu_s)"
+  while IFS=$'\t' read -r t rss hwm anon fds pk df sp ot cpu; do
+    say "$(printf '%-8s %9s %9s %9s %5s %11s %6s %7s' "$(awk -v t="$t" 'BEGIN { printf "%.1f", t / 60 }')" \
+      "$rss" "$hwm" "$anon" "$fds" "$pk" "$ot" "$cpu")"
+  done <"$SAMPLES"
+  say "(out_bytes = pcapng bytes the reader got so far; others = other nodecap processes;"
+  say " cpu_s = the stream helper's user+system CPU seconds)"
+fi
+say "$([[ $MODE == job ]] && echo worker || echo helper) fds at the reference sample: $FDLIST"
 say ""
-say "sent $COUNT datagrams in ${SENT_S} s ($(awk -v c="$COUNT" -v s="$SENT_S" 'BEGIN { printf "%.0f", c / s }') pps achieved); record: $REC packets, $DISCF files ($DISC packets) overwritten by the ring, $kept kept in $NFILES_WANT files"
+if [[ $MODE == job ]]; then
+  say "sent $COUNT datagrams in ${SENT_S} s ($(awk -v c="$COUNT" -v s="$SENT_S" 'BEGIN { printf "%.0f", c / s }') pps achieved); record: $REC packets, $DISCF files ($DISC packets) overwritten by the ring, $kept kept in $NFILES_WANT files"
+else
+  say "sent $COUNT datagrams in ${SENT_S} s ($(awk -v c="$COUNT" -v s="$SENT_S" 'BEGIN { printf "%.0f", c / s }') pps achieved); stream: $SPK packets, $OUTB bytes of pcapng, last ISB ifdrop $IFDROP osdrop $OSDROP"
+fi
 VERDICT=short
 if ((sampled >= 3)); then
   # warm-up: the first sample (at t=0) is before the capture saw a packet;

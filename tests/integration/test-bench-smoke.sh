@@ -3,7 +3,8 @@
 # The bench works: bench/run.sh --smoke (3000 packets of 512 B, one short
 # zero-loss step, no callgrind) prints a results table with a row for every
 # tool and the ratio lines; bench/soak.sh --seconds 20 runs its ring job and
-# end checks. Speed is not asserted: the machine is shared.
+# end checks, and --mode stream --seconds 15 the stream helper and its end
+# checks. Speed is not asserted: the machine is shared.
 set -uo pipefail
 . "$(dirname "$0")/../lib/assert.sh"
 
@@ -45,5 +46,23 @@ rows=$(grep -cE '^[0-9]+\.[0-9] +[0-9]+ ' "$T/soak.txt")
 if [[ -z "${ASAN_OPTIONS:-}" ]]; then
   assert_eq "soak.sh exit status" 0 $rc
   assert_match "soak: verdict" 'verdict: flat' "$soak"
+fi
+
+# bench/soak.sh --mode stream (~25 s): the live stream helper for 15 s,
+# sampled every 5 s; it exits 0 on SIGTERM and its output holds every
+# datagram, capinfos-clean, no drops in the last ISB.
+timeout 90 "$NCAP_SRC/bench/soak.sh" --mode stream --seconds 15 --interval 5 \
+  --out "$T/soak-stream.txt" >"$T/soak-stream.out" 2>"$T/soak-stream.err"
+rc=$?
+ss=$(cat "$T/soak-stream.out")
+assert_match "soak stream: end checks" 'checks failed: 0\)' "$ss"
+assert_match "soak stream: exit 0 on SIGTERM" 'ok +stream helper exit status after SIGTERM: 0' "$ss"
+assert_match "soak stream: packets = datagrams sent" 'ok +packets in the stream file = datagrams sent: 30000' "$ss"
+assert_match "soak stream: no drops in the last ISB" 'ok +last ISB ifdrop osdrop: 0 0' "$ss"
+rows=$(grep -cE '^[0-9]+\.[0-9] +[0-9]+ ' "$T/soak-stream.txt")
+[[ $rows -ge 4 ]] && ok "soak stream: $rows samples in the results file" || fail "soak stream: $rows samples in the results file"
+if [[ -z "${ASAN_OPTIONS:-}" ]]; then
+  assert_eq "soak.sh --mode stream exit status" 0 $rc
+  assert_match "soak stream: verdict" 'verdict: flat' "$ss"
 fi
 summary
