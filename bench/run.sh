@@ -223,11 +223,13 @@ ladder() {
 declare -A LADDER_LINES
 
 # Instructions per packet, callgrind, helper (local, no SSH) vs tcpdump -w:
-# two runs of N1 and N2 packets at 1000 pps, difference / difference, so
-# start-up and idle polling cancel out.
+# two runs of the same length (4 s of traffic), 2000 packets at 500 pps and
+# 10000 at 2500 pps; difference / difference, so start-up and everything
+# that goes with time rather than packets (timer wake-ups, statistics
+# blocks) cancel out, and only the per-packet cost is left.
 IPP_HELPER=-1 IPP_TCPDUMP=-1
 callgrind_one() {
-  local who=$1 n=$2 port=$3 out="$BENCH_TMP/cg-$1-$2.pcap" cg="$BENCH_TMP/cg-$1-$2.out"
+  local who=$1 n=$2 port=$3 rate=$4 out="$BENCH_TMP/cg-$1-$2.pcap" cg="$BENCH_TMP/cg-$1-$2.out"
   local err="$BENCH_TMP/cg-$1-$2.err" pid filter="udp dst port $port"
   if [[ $who == helper ]]; then
     # The node's policy and paths, as sshd hands them to the helper.
@@ -238,14 +240,14 @@ callgrind_one() {
     pid=$!
     ncap_wait_for 60 _tool_nonempty "$out" || { kill "$pid"; wait "$pid"; echo "-1 0"; return; }
   else
+    # -Z root: as user tcpdump it could not write the callgrind output
     valgrind --tool=callgrind --callgrind-out-file="$cg" \
-      # -Z root: as user tcpdump it could not write the callgrind output
       tcpdump -Z root -i lo -B "$BENCH_BUFFER_KIB" -w "$out" "$filter" 2>"$err" &
     pid=$!
     ncap_wait_for 60 _tool_listening "$err" || { kill "$pid"; wait "$pid"; echo "-1 0"; return; }
   fi
   ncap_on_exit "kill -9 $pid"
-  bench_send 512 "$port" "$n" 1000 >/dev/null
+  bench_send 512 "$port" "$n" "$rate" >/dev/null
   sleep 3 # under valgrind: let the last block retire and be processed
   if [[ $who == helper ]]; then kill -TERM "$pid"; else kill -INT "$pid"; fi
   ncap_wait_pid_exit "$pid" 60 >/dev/null 2>&1
@@ -255,8 +257,8 @@ callgrind_one() {
 }
 callgrind_pair() {
   local who=$1 port=$2 i1 d1 i2 d2
-  read -r i1 d1 < <(callgrind_one "$who" 2000 "$port")
-  read -r i2 d2 < <(callgrind_one "$who" 10000 $((port + 1)))
+  read -r i1 d1 < <(callgrind_one "$who" 2000 "$port" 500)
+  read -r i2 d2 < <(callgrind_one "$who" 10000 $((port + 1)) 2500)
   ncap_log "callgrind $who: $i1 Ir/$d1 pkts, $i2 Ir/$d2 pkts"
   if ((i1 > 0 && i2 > 0 && d2 > d1)); then
     echo $(((i2 - i1) / (d2 - d1)))
@@ -327,7 +329,7 @@ for tool in "${BENCH_TOOLS[@]}"; do
   say "$(printf '%-15s %10s  %s' "$tool" "${ZL[$tool]:-n/a}" "${LADDER_LINES[$tool]:-}")"
 done
 say ""
-say "== instructions per packet (callgrind, local, 512 B at 1000 pps, (I(10000)-I(2000))/8000) =="
+say "== instructions per packet (callgrind, local, 512 B, 4 s of traffic each: (I(10000 at 2500 pps)-I(2000 at 500 pps))/8000) =="
 if ((CALLGRIND)); then
   say "nodecap-helper stream: $IPP_HELPER   tcpdump -w: $IPP_TCPDUMP"
 else

@@ -323,7 +323,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
   };
   gboolean kept;
   if (cap->reserve != NULL) {
-    uint8_t *p = cap->reserve(ncap_pcapng_epb_len(&epb), cap->sink_user);
+    uint8_t *p = cap->reserve(caplen + EPB_OVERHEAD, cap->sink_user); /* >= epb_len */
     kept = p != NULL;
     if (kept && !cap->commit(ncap_pcapng_encode_epb(p, &epb), cap->sink_user))
       pcap_breakloop(cap->pcap); /* honoured at the end of this block */
