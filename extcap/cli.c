@@ -89,19 +89,8 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
 {
   if (!ncap_ssh_log_init(a->log_level, a->log_file, error))
     return FALSE;
-  if (a->port != NULL) {
-    guint64 port;
-    if (!ncap_parse_u64("--remote-port", a->port, 1, 65535, &port, error))
-      return FALSE;
-    cfg->port = (int)port;
-  }
-  if (a->connect_timeout != NULL) {
-    guint64 t;
-    if (!ncap_parse_u64("--connect-timeout", a->connect_timeout, 1, 120, &t,
-                        error))
-      return FALSE;
-    cfg->connect_timeout = (unsigned)t;
-  }
+  if (!ncap_ssh_config_set_numbers(cfg, a->port, a->connect_timeout, error))
+    return FALSE;
   if (a->keepalive != NULL) {
     guint64 t;
     if (!ncap_parse_u64("--keepalive", a->keepalive, 1, 300, &t, error))

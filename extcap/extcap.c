@@ -276,19 +276,8 @@ ssh_config_from_args(const ExtcapArgs *a, NcapSshConfig *cfg,
                 "(--remote-host, tshark: -o extcap.nodecap.remotehost:HOST)");
     return FALSE;
   }
-  if (a->port != NULL) {
-    guint64 port;
-    if (!ncap_parse_u64("--remote-port", a->port, 1, 65535, &port, error))
-      return FALSE;
-    cfg->port = (int)port;
-  }
-  if (a->connect_timeout != NULL) {
-    guint64 t;
-    if (!ncap_parse_u64("--connect-timeout", a->connect_timeout, 1, 120, &t,
-                        error))
-      return FALSE;
-    cfg->connect_timeout = (unsigned)t;
-  }
+  if (!ncap_ssh_config_set_numbers(cfg, a->port, a->connect_timeout, error))
+    return FALSE;
   if (!parse_bool("--accept-new-host-key", a->accept_new, &accept_new, error))
     return FALSE;
   cfg->accept_new_host_key = accept_new;

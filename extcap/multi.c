@@ -146,19 +146,6 @@ typedef struct {
 } MultiNode;
 
 static void
-config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
-{
-  *dst = *src;
-  dst->host = g_strdup(src->host);
-  dst->user = g_strdup(src->user);
-  dst->password = g_strdup(src->password);
-  dst->password_file = g_strdup(src->password_file);
-  dst->key_file = g_strdup(src->key_file);
-  dst->key_passphrase = g_strdup(src->key_passphrase);
-  dst->known_hosts = g_strdup(src->known_hosts);
-}
-
-static void
 multi_node_free(MultiNode *nd)
 {
   ncap_ssh_free(nd->ssh);
@@ -605,7 +592,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     else
       nd->clock_note = g_strdup("single node, not measured");
     nd->stream_cmd = ncap_node_stream_command(mu.helper, nd->name, opts);
-    config_copy(&nd->cfg, base);
+    ncap_ssh_config_copy(&nd->cfg, base);
     /* parse_hosts checked the target already. */
     ncap_ssh_config_set_target(&nd->cfg, h->target, &local);
     ncap_merge_set_source_name(mu.merge, i, nd->name);
@@ -825,7 +812,7 @@ ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
   if (hosts->len == 1 && (mopts == NULL || !mopts->clock_correct)) {
     g_auto(NcapSshConfig) cfg = {0};
     NcapMultiHost *h = g_ptr_array_index(hosts, 0);
-    config_copy(&cfg, base);
+    ncap_ssh_config_copy(&cfg, base);
     if (!ncap_ssh_config_set_target(&cfg, h->target, error))
       return FALSE;
     return ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo, error);

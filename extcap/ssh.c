@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ncap-error.h"
+#include "options.h"
 
 /* aes128-gcm first: the fastest here (FACTS.md); then OpenSSH's defaults. */
 #define NCAP_SSH_CIPHERS                                                    \
@@ -117,8 +118,8 @@ ncap_ssh_config_clear(NcapSshConfig *cfg)
   memset(cfg, 0, sizeof *cfg);
 }
 
-static void
-config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
+void
+ncap_ssh_config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
 {
   *dst = *src;
   dst->host = g_strdup(src->host);
@@ -128,6 +129,24 @@ config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
   dst->key_file = g_strdup(src->key_file);
   dst->key_passphrase = g_strdup(src->key_passphrase);
   dst->known_hosts = g_strdup(src->known_hosts);
+}
+
+gboolean
+ncap_ssh_config_set_numbers(NcapSshConfig *cfg, const char *port,
+                            const char *connect_timeout, GError **error)
+{
+  guint64 v;
+  if (port != NULL) {
+    if (!ncap_parse_u64("--remote-port", port, 1, 65535, &v, error))
+      return FALSE;
+    cfg->port = (int)v;
+  }
+  if (connect_timeout != NULL) {
+    if (!ncap_parse_u64("--connect-timeout", connect_timeout, 1, 120, &v, error))
+      return FALSE;
+    cfg->connect_timeout = (unsigned)v;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -215,7 +234,7 @@ NcapSsh *
 ncap_ssh_new(const NcapSshConfig *cfg)
 {
   NcapSsh *ssh = g_new0(NcapSsh, 1);
-  config_copy(&ssh->cfg, cfg);
+  ncap_ssh_config_copy(&ssh->cfg, cfg);
   ssh->channels = g_ptr_array_new();
   return ssh;
 }

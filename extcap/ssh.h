@@ -28,6 +28,13 @@ typedef struct {
 } NcapSshConfig;
 
 void ncap_ssh_config_clear(NcapSshConfig *cfg);
+/* Deep copy of src into dst (uninitialised); clear dst after use. */
+void ncap_ssh_config_copy(NcapSshConfig *dst, const NcapSshConfig *src);
+/* The numeric options the CLI and the extcap share, as typed (NULL: keep
+ * cfg's): --remote-port 1-65535, --connect-timeout 1-120 s. */
+gboolean ncap_ssh_config_set_numbers(NcapSshConfig *cfg, const char *port,
+                                     const char *connect_timeout,
+                                     GError **error);
 
 /* Split "user@host:port" / "user@[v6]:port" into cfg->user/host/port; a
  * part given here overrides what cfg holds. */
