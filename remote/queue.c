@@ -87,8 +87,7 @@ reserve_within(NcapQueue *q, gsize max, gsize limit)
 {
   if (ncap_queue_len(q) + max > limit)
     return NULL;
-  if (!q->has_b && q->a_start == q->a_end)
-    q->a_start = q->a_end = 0; /* empty: start over at the front */
+  /* An empty queue starts at the front: ncap_queue_flush resets it. */
   if (q->has_b) {
     if (q->b_end + max > q->a_start)
       return NULL;
