@@ -157,6 +157,28 @@ parse_json(const char *host, const char *text, GError **error)
   return json_node_copy(json_parser_get_root(parser));
 }
 
+/* `<helper> list --json` on the host: the job records as a JSON array
+ * (transfer full; the JsonArray inside is transfer none), or NULL with
+ * error. out receives the helper's raw answer. */
+static JsonNode *
+list_jobs(NcapSsh *ssh, const char *label, const char *helper, GString *out,
+          GError **error)
+{
+  const char *args[] = {"--json", NULL};
+  JsonNode *root;
+  if (!run_helper(ssh, label, helper, "list", args, SHORT_TIMEOUT_MS, out,
+                  error) ||
+      (root = parse_json(label, out->str, error)) == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY(root)) {
+    json_node_unref(root);
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: the helper's job list is not a JSON array", label);
+    return NULL;
+  }
+  return root;
+}
+
 /* ---- the job record ------------------------------------------------- */
 
 typedef struct {
@@ -535,16 +557,8 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
       g_ptr_array_new_with_free_func((GDestroyNotify)fetch_job_free);
 
   if (req->all) {
-    const char *args[] = {"--json", NULL};
-    if (!run_helper(ssh, t->label, req->helper, "list", args, SHORT_TIMEOUT_MS,
-                    out, error) ||
-        (root = parse_json(t->label, out->str, error)) == NULL)
+    if ((root = list_jobs(ssh, t->label, req->helper, out, error)) == NULL)
       return FALSE;
-    if (!JSON_NODE_HOLDS_ARRAY(root)) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                  "%s: the helper's job list is not a JSON array", t->label);
-      return FALSE;
-    }
     JsonArray *arr = json_node_get_array(root);
     for (guint i = 0; i < json_array_get_length(arr); i++) {
       JsonNode *n = json_array_get_element(arr, i);
@@ -613,19 +627,10 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
 static gboolean
 host_list(HostTask *t, NcapSsh *ssh, GError **error)
 {
-  const char *args[] = {"--json", NULL};
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) root = list_jobs(ssh, t->label, t->req->helper, t->out, error);
 
-  if (!run_helper(ssh, t->label, t->req->helper, "list", args,
-                  SHORT_TIMEOUT_MS, t->out, error))
+  if (root == NULL)
     return FALSE;
-  if ((root = parse_json(t->label, t->out->str, error)) == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_ARRAY(root)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: the helper's job list is not a JSON array", t->label);
-    return FALSE;
-  }
   JsonArray *arr = json_node_get_array(root);
   for (guint i = 0; i < json_array_get_length(arr); i++) {
     JsonNode *n = json_array_get_element(arr, i);
