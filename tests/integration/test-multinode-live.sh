@@ -81,10 +81,5 @@ unm=$(ncap_plugin_tshark "${PLUG[@]}" -Y nodecap.unmatched -T fields -e frame.in
 ncap_assert_eq "50 $NODE_B:data0	203.0.113.77	$NODE_C" "$unm" "nodecap.unmatched"
 
 # Per datagram to C: delay 0 at A, its first node; 0 < delay at B < at C.
-delays=$(ncap_plugin_tshark "${PLUG[@]}" -Y "ip.dst == $NODE_C" -T fields -e data.data -e nodecap.node \
-  -e nodecap.first_node -e nodecap.delay 2>/dev/null |
-  python3 "$NCAP_SRC/tests/lib/multinode-delays.py" "$NODE_A" "$NODE_B" "$NODE_C") ||
-  ncap_fail "nodecap.delay not ordered A < B < C: $delays"
-ncap_assert_eq "datagrams 300" "$(head -1 <<<"$delays")" "datagrams with a delay at A, B and C"
-ncap_log "nodecap.delay: $(tail -n +2 <<<"$delays" | paste -sd';')"
+ncap_assert_delays_ordered "300" "${PLUG[@]}"
 ncap_log "PASS: 3 nodes merged (1000 packets, names, order), offsets 0, seen_count 3 for 900, 50 unmatched at B, delays A=0 < B < C; no helper left"

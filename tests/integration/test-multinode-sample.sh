@@ -89,10 +89,5 @@ useqs=$(cut -f4 <<<"$unm" | python3 -c '
 import sys
 print("\n".join(str(x) for x in sorted(int(bytes.fromhex(l.strip())[9:17]) for l in sys.stdin if l.strip())))')
 ncap_assert_eq "$a_77" "$useqs" "nodecap.unmatched: the datagrams to .77 that A kept"
-delays=$(ncap_plugin_tshark "${PLUG[@]}" -Y "ip.dst == $NODE_C" -T fields -e data.data -e nodecap.node \
-  -e nodecap.first_node -e nodecap.delay 2>/dev/null |
-  python3 "$NCAP_SRC/tests/lib/multinode-delays.py" "$NODE_A" "$NODE_B" "$NODE_C") ||
-  ncap_fail "nodecap.delay not ordered A < B < C: $delays"
-ncap_assert_eq "datagrams $kc" "$(head -1 <<<"$delays")" "datagrams with a delay at A, B and C"
-ncap_log "nodecap.delay: $(tail -n +2 <<<"$delays" | paste -sd';')"
+ncap_assert_delays_ordered "$kc" "${PLUG[@]}"
 ncap_log "PASS: --sample $N --sample-by hash: A kept $kc of 200 to C and $k77 of 100 to .77, B the same, C those to C; seen_count 3 for $((3 * kc)), the $k77 kept to .77 unmatched at B; no helper left"

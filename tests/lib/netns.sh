@@ -201,6 +201,21 @@ ncap_plugin_tshark() {
     env -i PATH="$PATH" HOME="$home" LC_ALL=C.UTF-8 ${NCAP_TSHARK_ENV:-} tshark "$@"
 }
 
+# ncap_assert_delays_ordered COUNT PLUGIN_ARGS...: per datagram to C, the
+# plugin's nodecap.delay is 0 at A (its first node), > 0 at B and larger at
+# C (tests/lib/multinode-delays.py), for exactly COUNT datagrams; logs the
+# min/median delays of B and C.
+ncap_assert_delays_ordered() {
+  local count=$1 delays
+  shift
+  delays=$(ncap_plugin_tshark "$@" -Y "ip.dst == $NODE_C" -T fields -e data.data -e nodecap.node \
+    -e nodecap.first_node -e nodecap.delay 2>/dev/null |
+    python3 "$NCAP_SRC/tests/lib/multinode-delays.py" "$NODE_A" "$NODE_B" "$NODE_C") ||
+    ncap_fail "nodecap.delay not ordered A < B < C: $delays"
+  ncap_assert_eq "datagrams $count" "$(head -1 <<<"$delays")" "datagrams with a delay at A, B and C"
+  ncap_log "nodecap.delay: $(tail -n +2 <<<"$delays" | paste -sd';')"
+}
+
 # Per interface, the udpgen sequence numbers of FILE as ranges, and
 # "backwards N" (time steps down).
 ncap_seq_summary() {
