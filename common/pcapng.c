@@ -173,8 +173,9 @@ ncap_pcapng_put_idb(GByteArray *buf, const NcapIdbInfo *idb)
   return total;
 }
 
-gsize
-ncap_pcapng_epb_len(const NcapEpb *epb)
+/* Inlined in the encoder: it runs once per captured packet. */
+static inline gsize
+epb_len(const NcapEpb *epb)
 {
   gsize opts = (epb->has_packetid ? 12 : 0) + (epb->has_dropcount ? 12 : 0) +
                str_opt_len(epb->comment);
@@ -184,9 +185,15 @@ ncap_pcapng_epb_len(const NcapEpb *epb)
 }
 
 gsize
+ncap_pcapng_epb_len(const NcapEpb *epb)
+{
+  return epb_len(epb);
+}
+
+gsize
 ncap_pcapng_encode_epb(uint8_t *dst, const NcapEpb *epb)
 {
-  gsize total = ncap_pcapng_epb_len(epb);
+  gsize total = epb_len(epb);
   gsize padded = PAD4((gsize)epb->caplen);
   uint8_t *p = block_head(dst, NCAP_PCAPNG_BT_EPB, total);
   p = w32(p, epb->interface_id);

@@ -46,6 +46,8 @@ struct NcapCapture {
   NcapEpbSink sink;        /* copy sink, or */
   NcapEpbReserve reserve;  /* in-place sink */
   NcapEpbCommit commit;
+  uint8_t *area;           /* lent by reserve: area_used of area_size used */
+  gsize area_size, area_used;
   void *sink_user;
   gboolean in_dispatch;
 };
@@ -288,6 +290,31 @@ check_time_limit(NcapCapture *cap)
     cap->limit = "time limit";
 }
 
+/* Hands back what the sink lent; false when the sink is nearly full. */
+static bool
+area_commit(NcapCapture *cap)
+{
+  if (cap->area == NULL)
+    return true;
+  bool more = cap->commit(cap->area_used, cap->sink_user);
+  cap->area = NULL;
+  cap->area_size = cap->area_used = 0;
+  return more;
+}
+
+/* The area is used up: commit it, borrow the next one (need bytes at
+ * least). A nearly full sink stops the loop at the end of this block. */
+static gboolean
+area_renew(NcapCapture *cap, gsize need)
+{
+  if (!area_commit(cap))
+    pcap_breakloop(cap->pcap);
+  gsize avail = 0;
+  cap->area = cap->reserve(need, &avail, cap->sink_user);
+  cap->area_size = cap->area ? avail : 0;
+  return cap->area != NULL;
+}
+
 static void
 on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -323,10 +350,10 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
   };
   gboolean kept;
   if (cap->reserve != NULL) {
-    uint8_t *p = cap->reserve(caplen + EPB_OVERHEAD, cap->sink_user); /* >= epb_len */
-    kept = p != NULL;
-    if (kept && !cap->commit(ncap_pcapng_encode_epb(p, &epb), cap->sink_user))
-      pcap_breakloop(cap->pcap); /* honoured at the end of this block */
+    gsize need = caplen + EPB_OVERHEAD; /* >= epb_len */
+    kept = cap->area_size - cap->area_used >= need || area_renew(cap, need);
+    if (kept)
+      cap->area_used += ncap_pcapng_encode_epb(cap->area + cap->area_used, &epb);
   } else {
     gsize len = ncap_pcapng_encode_epb(cap->scratch, &epb);
     kept = cap->sink(cap->scratch, len, cap->sink_user);
@@ -377,6 +404,7 @@ static int
 dispatch(NcapCapture *cap, GError **error)
 {
   guint64 before = cap->stats.packets;
+  gboolean failed = FALSE;
 
   if (cap->pcap == NULL) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "capture is closed");
@@ -390,11 +418,18 @@ dispatch(NcapCapture *cap, GError **error)
     if (n == PCAP_ERROR) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "interface \"%s\": %s",
                   cap->opts.iface, pcap_geterr(cap->pcap));
-      return -1;
+      failed = TRUE;
+      break;
     }
     if (n <= 0)
       break;
   }
+  /* What was encoded goes to the sink now (the caller then checks the
+   * sink's room itself, and may write it out). */
+  if (cap->reserve != NULL)
+    (void)area_commit(cap);
+  if (failed)
+    return -1;
   check_time_limit(cap);
   return (int)(cap->stats.packets - before);
 }

@@ -57,14 +57,19 @@ typedef bool (*NcapEpbSink)(const uint8_t *epb, gsize len, void *user);
 int ncap_capture_dispatch(NcapCapture *cap, NcapEpbSink sink, void *user,
                           GError **error);
 
-/* The same, encoding each EPB in place: reserve(max, user) returns room for
- * max bytes (NULL: no room, counted as a drop), commit(len, user) keeps the
- * first len. Saves the copy through a scratch buffer on the hot path.
+/* The same, encoding EPBs in place, one after the other, into an area the
+ * sink lends: reserve(min, &avail, user) returns a contiguous area of at
+ * least min bytes and sets *avail to its size (NULL: no room, the packet
+ * is counted as a drop); commit(len, user) keeps the first len bytes of
+ * the area and ends the loan. The engine commits when an area is used up
+ * and at the end of every dispatch. Per packet this is a bounds check and
+ * the encoding, no call into the sink (bench/: instructions per packet).
  * commit returns false when the sink is nearly full: the engine then stops
  * at the end of the current kernel block and leaves the rest in the kernel
- * ring (back-pressure instead of drops; the sink must keep room for one
- * block, NCAP_CAPTURE_BLOCK_MAX bytes of EPBs). */
-typedef uint8_t *(*NcapEpbReserve)(gsize max, void *user);
+ * ring (back-pressure instead of drops). So after a commit that returned
+ * true the sink must still have room for its largest area plus one block,
+ * NCAP_CAPTURE_BLOCK_MAX bytes of EPBs. */
+typedef uint8_t *(*NcapEpbReserve)(gsize min, gsize *avail, void *user);
 typedef bool (*NcapEpbCommit)(gsize len, void *user);
 /* TPACKET_V3 blocks are 256 KiB (libpcap: the smallest power of two
  * pages >= its 262144-byte frame); EPBs are never larger than the ring

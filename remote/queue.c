@@ -80,37 +80,51 @@ ncap_queue_room(const NcapQueue *q)
   return used >= limit ? 0 : limit - used;
 }
 
-/* A contiguous area of max bytes within the first `limit` bytes' worth of
- * use, or NULL. */
+/* A contiguous area of at least min bytes within the first `limit` bytes'
+ * worth of use, or NULL; *avail gets its usable size, at most max (but
+ * never less than min). */
 static uint8_t *
-reserve_within(NcapQueue *q, gsize max, gsize limit)
+reserve_within(NcapQueue *q, gsize min, gsize max, gsize limit, gsize *avail)
 {
-  if (ncap_queue_len(q) + max > limit)
+  gsize used = ncap_queue_len(q), contig;
+  uint8_t *p;
+  if (used + min > limit)
     return NULL;
   /* An empty queue starts at the front: ncap_queue_flush resets it. */
   if (q->has_b) {
-    if (q->b_end + max > q->a_start)
+    if (q->b_end + min > q->a_start)
       return NULL;
     q->res_in_b = TRUE;
-    return q->buf + q->b_end;
-  }
-  if (q->a_end + max <= q->cap) {
+    p = q->buf + q->b_end;
+    contig = q->a_start - q->b_end;
+  } else if (q->a_end + min <= q->cap) {
     q->res_in_b = FALSE;
-    return q->buf + q->a_end;
-  }
-  if (max <= q->a_start) { /* wrap: B starts at the front */
+    p = q->buf + q->a_end;
+    contig = q->cap - q->a_end;
+  } else if (min <= q->a_start) { /* wrap: B starts at the front */
     q->has_b = TRUE;
     q->b_end = 0;
     q->res_in_b = TRUE;
-    return q->buf;
+    p = q->buf;
+    contig = q->a_start;
+  } else {
+    return NULL;
   }
-  return NULL;
+  *avail = MAX(min, MIN(MIN(contig, limit - used), max));
+  return p;
 }
 
 uint8_t *
 ncap_queue_reserve(NcapQueue *q, gsize max)
 {
-  return reserve_within(q, max, q->cap - q->tail_keep);
+  gsize avail;
+  return reserve_within(q, max, max, q->cap - q->tail_keep, &avail);
+}
+
+uint8_t *
+ncap_queue_reserve_area(NcapQueue *q, gsize min, gsize max, gsize *avail)
+{
+  return reserve_within(q, min, max, q->cap - q->tail_keep, avail);
 }
 
 void
@@ -125,7 +139,8 @@ ncap_queue_commit(NcapQueue *q, gsize len)
 gboolean
 ncap_queue_put_always(NcapQueue *q, const uint8_t *data, gsize len)
 {
-  uint8_t *p = reserve_within(q, len, q->cap);
+  gsize avail;
+  uint8_t *p = reserve_within(q, len, len, q->cap, &avail);
   if (p == NULL)
     return FALSE;
   memcpy(p, data, len);

@@ -34,7 +34,13 @@ gsize ncap_queue_room(const NcapQueue *q);
  * queue has no such room (the caller counts a drop). Transfer none; valid
  * until the next call on q. */
 uint8_t *ncap_queue_reserve(NcapQueue *q, gsize max);
-/* The first len (<= max) bytes of the last reservation are data. */
+/* The same for several packets at once: a contiguous area of at least min
+ * bytes (NULL: not even that much room); *avail gets how much of it may be
+ * used, at most max. Transfer none; valid until the next call on q. */
+uint8_t *ncap_queue_reserve_area(NcapQueue *q, gsize min, gsize max,
+                                 gsize *avail);
+/* The first len (<= max, or <= *avail) bytes of the last reservation are
+ * data. */
 void ncap_queue_commit(NcapQueue *q, gsize len);
 
 /* Append a block that must not be lost; it may use the reserved tail.

@@ -46,17 +46,22 @@
 /* Headers and ISBs may use this last part of the queue, packets not. */
 #define QUEUE_TAIL_KEEP (1u << 20)
 
+/* The engine encodes into areas of at most this much (capture.h), so it
+ * checks the queue's room every QUEUE_AREA bytes rather than per packet. */
+#define QUEUE_AREA (256u * 1024)
+G_STATIC_ASSERT(QUEUE_MIN_FREE >= NCAP_CAPTURE_BLOCK_MAX + QUEUE_AREA);
+
 static uint8_t *
-queue_reserve(gsize max, void *user)
+queue_reserve(gsize min, gsize *avail, void *user)
 {
-  return ncap_queue_reserve(user, max);
+  return ncap_queue_reserve_area(user, min, QUEUE_AREA, avail);
 }
 
 static bool
 queue_commit(gsize len, void *user)
 {
   ncap_queue_commit(user, len);
-  return ncap_queue_room(user) >= NCAP_CAPTURE_BLOCK_MAX;
+  return ncap_queue_room(user) >= NCAP_CAPTURE_BLOCK_MAX + QUEUE_AREA;
 }
 
 /* Queue a block built in a GByteArray (not a packet: may use the kept

@@ -152,6 +152,60 @@ test_wrap_needs_contiguous_room(void)
   close(fds[1]);
 }
 
+/* An area for several packets (what the capture engine borrows): at least
+ * min, at most max, never past the room packets may take, never across the
+ * end of the buffer; what is committed of it is all that counts. */
+static void
+test_area(void)
+{
+  int fds[2];
+  g_assert_cmpint(pipe2(fds, O_NONBLOCK | O_CLOEXEC), ==, 0);
+  g_assert_cmpint(fcntl(fds[1], F_SETPIPE_SZ, 4096), >=, 4096);
+  g_autoptr(NcapQueue) q = ncap_queue_new(10000, 1000);
+  g_autoptr(GError) error = NULL;
+  gsize avail = 0;
+  uint8_t *p = ncap_queue_reserve_area(q, 100, 4000, &avail);
+  g_assert_nonnull(p);
+  g_assert_cmpuint(avail, ==, 4000); /* capped by max */
+  memset(p, 'a', 2500);
+  ncap_queue_commit(q, 2500); /* only what was used */
+  g_assert_cmpuint(ncap_queue_len(q), ==, 2500);
+  p = ncap_queue_reserve_area(q, 100, 100000, &avail);
+  g_assert_cmpuint(avail, ==, 9000 - 2500); /* capped by the room */
+  memset(p, 'b', 6000);
+  ncap_queue_commit(q, 6000);
+  /* Free the front: 4096 bytes; the end has 1500 bytes, 500 of them
+   * packet room. */
+  g_assert_cmpint(ncap_queue_flush(q, fds[1], &error), ==, 4096);
+  p = ncap_queue_reserve_area(q, 400, 100000, &avail);
+  g_assert_cmpuint(avail, ==, 1500); /* the end: contiguous, within the room */
+  g_assert_null(ncap_queue_reserve_area(q, 5000, 100000, &avail));
+  p = ncap_queue_reserve_area(q, 1600, 100000, &avail); /* too big for the end */
+  g_assert_true(p != NULL && avail == 4096 - 0 && avail >= 1600);
+  memset(p, 'c', 10);
+  ncap_queue_commit(q, 10);
+  /* A packet larger than max still gets its min. */
+  p = ncap_queue_reserve_area(q, 300, 200, &avail);
+  g_assert_cmpuint(avail, ==, 300);
+  ncap_queue_commit(q, 0);
+  g_assert_cmpuint(ncap_queue_len(q), ==, 2500 + 6000 - 4096 + 10);
+  g_autoptr(GByteArray) got = g_byte_array_new();
+  uint8_t buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0)
+    g_byte_array_append(got, buf, (guint)n);
+  while (ncap_queue_len(q) > 0) {
+    g_assert_cmpint(ncap_queue_flush(q, fds[1], &error), >=, 0);
+    while ((n = read(fds[0], buf, sizeof buf)) > 0)
+      g_byte_array_append(got, buf, (guint)n);
+  }
+  g_assert_cmpuint(got->len, ==, 2500 + 6000 + 10);
+  for (guint i = 0; i < got->len; i++)
+    g_assert_cmpint(got->data[i], ==, i < 2500 ? 'a' : i < 8500 ? 'b' : 'c');
+  close(fds[0]);
+  close(fds[1]);
+}
+
 static void
 test_reader_gone(void)
 {
@@ -200,6 +254,7 @@ main(int argc, char **argv)
   g_test_add_func("/queue/order-across-wraps", test_order_across_wraps);
   g_test_add_func("/queue/full-and-tail", test_full_and_tail);
   g_test_add_func("/queue/wrap", test_wrap_needs_contiguous_room);
+  g_test_add_func("/queue/area", test_area);
   g_test_add_func("/queue/reader-gone", test_reader_gone);
   g_test_add_func("/queue/resident", test_resident);
   return g_test_run();
