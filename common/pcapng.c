@@ -10,39 +10,9 @@
 
 #include "ncap-error.h"
 
-#define PAD4(n) (((n) + 3u) & ~(gsize)3u)
+#define PAD4(n) NCAP_PCAPNG_PAD4(n)
 
 /* ---- writer ------------------------------------------------------------ */
-
-/* Unaligned host-order stores: memcpy compiles to a plain store. */
-static inline uint8_t *
-w16(uint8_t *p, uint16_t v)
-{
-  memcpy(p, &v, 2);
-  return p + 2;
-}
-
-static inline uint8_t *
-w32(uint8_t *p, uint32_t v)
-{
-  memcpy(p, &v, 4);
-  return p + 4;
-}
-
-static inline uint8_t *
-w64(uint8_t *p, uint64_t v)
-{
-  memcpy(p, &v, 8);
-  return p + 8;
-}
-
-/* An option header: code and length, each 16 bits in host order. */
-static inline uint8_t *
-wopt(uint8_t *p, uint16_t code, uint16_t len)
-{
-  p = w16(p, code);
-  return w16(p, len);
-}
 
 /* Bytes of an option carrying n value bytes (header + padded value). */
 static inline gsize
@@ -60,40 +30,23 @@ str_opt_value_len(const char *s)
   return n > 65532 ? 65532 : n;
 }
 
-static gsize
-str_opt_len(const char *s)
+gsize
+ncap_pcapng_str_opt_len(const char *s)
 {
   return s ? opt_len(str_opt_value_len(s)) : 0;
 }
 
 /* Writes a string option (value padded with zero bytes). */
-static uint8_t *
-wopt_str(uint8_t *p, uint16_t code, const char *s)
+uint8_t *
+ncap_pcapng_wopt_str(uint8_t *p, uint16_t code, const char *s)
 {
   gsize n = str_opt_value_len(s);
   gsize padded = PAD4(n);
-  p = wopt(p, code, (uint16_t)n);
+  p = ncap_pcapng_wopt(p, code, (uint16_t)n);
   if (padded)
     memset(p + padded - 4, 0, 4);  /* the last word holds the padding */
   memcpy(p, s, n);
   return p + padded;
-}
-
-/* Writes an option whose value is 8 bytes. */
-static inline uint8_t *
-wopt_u64(uint8_t *p, uint16_t code, uint64_t v)
-{
-  p = wopt(p, code, 8);
-  return w64(p, v);
-}
-
-/* pcapng timestamps (EPB, isb_starttime/endtime) are two 32-bit words,
- * high first, each in the section's byte order. */
-static inline uint8_t *
-wts(uint8_t *p, uint64_t ts)
-{
-  p = w32(p, (uint32_t)(ts >> 32));
-  return w32(p, (uint32_t)ts);
 }
 
 /* Appends room for a block of total bytes and returns where to write it. */
@@ -105,37 +58,31 @@ grow(GByteArray *buf, gsize total)
   return buf->data + old;
 }
 
-static uint8_t *
-block_head(uint8_t *p, uint32_t type, gsize total)
-{
-  p = w32(p, type);
-  return w32(p, (uint32_t)total);
-}
 
 gsize
 ncap_pcapng_put_shb(GByteArray *buf, const NcapShbInfo *shb)
 {
-  gsize opts = str_opt_len(shb->hardware) + str_opt_len(shb->os) +
-               str_opt_len(shb->userappl) + str_opt_len(shb->comment);
+  gsize opts = ncap_pcapng_str_opt_len(shb->hardware) + ncap_pcapng_str_opt_len(shb->os) +
+               ncap_pcapng_str_opt_len(shb->userappl) + ncap_pcapng_str_opt_len(shb->comment);
   if (opts)
     opts += 4;
   gsize total = 12 + 16 + opts;
-  uint8_t *p = block_head(grow(buf, total), NCAP_PCAPNG_BT_SHB, total);
-  p = w32(p, NCAP_PCAPNG_BYTE_ORDER_MAGIC);
-  p = w16(p, 1);
-  p = w16(p, 0);
-  p = w64(p, UINT64_MAX);  /* section length -1: not known while streaming */
+  uint8_t *p = ncap_pcapng_block_head(grow(buf, total), NCAP_PCAPNG_BT_SHB, total);
+  p = ncap_pcapng_w32(p, NCAP_PCAPNG_BYTE_ORDER_MAGIC);
+  p = ncap_pcapng_w16(p, 1);
+  p = ncap_pcapng_w16(p, 0);
+  p = ncap_pcapng_w64(p, UINT64_MAX);  /* section length -1: not known while streaming */
   if (shb->comment)
-    p = wopt_str(p, NCAP_OPT_COMMENT, shb->comment);
+    p = ncap_pcapng_wopt_str(p, NCAP_OPT_COMMENT, shb->comment);
   if (shb->hardware)
-    p = wopt_str(p, NCAP_OPT_SHB_HARDWARE, shb->hardware);
+    p = ncap_pcapng_wopt_str(p, NCAP_OPT_SHB_HARDWARE, shb->hardware);
   if (shb->os)
-    p = wopt_str(p, NCAP_OPT_SHB_OS, shb->os);
+    p = ncap_pcapng_wopt_str(p, NCAP_OPT_SHB_OS, shb->os);
   if (shb->userappl)
-    p = wopt_str(p, NCAP_OPT_SHB_USERAPPL, shb->userappl);
+    p = ncap_pcapng_wopt_str(p, NCAP_OPT_SHB_USERAPPL, shb->userappl);
   if (opts)
-    p = wopt(p, NCAP_OPT_ENDOFOPT, 0);
-  w32(p, (uint32_t)total);
+    p = ncap_pcapng_wopt(p, NCAP_OPT_ENDOFOPT, 0);
+  ncap_pcapng_w32(p, (uint32_t)total);
   return total;
 }
 
@@ -146,75 +93,30 @@ ncap_pcapng_put_idb(GByteArray *buf, const NcapIdbInfo *idb)
   /* if_filter: one type byte (0 = libpcap filter string), then the text. */
   gsize filter_n = filter ? MIN(strlen(filter), (gsize)65531) : 0;
   uint8_t tsresol = idb->tsresol ? idb->tsresol : 6;
-  gsize opts = str_opt_len(idb->name) + str_opt_len(idb->description) +
+  gsize opts = ncap_pcapng_str_opt_len(idb->name) + ncap_pcapng_str_opt_len(idb->description) +
                (filter ? opt_len(filter_n + 1) : 0) + opt_len(1) + 4;
   gsize total = 12 + 8 + opts;
-  uint8_t *p = block_head(grow(buf, total), NCAP_PCAPNG_BT_IDB, total);
-  p = w16(p, idb->linktype);
-  p = w16(p, 0);
-  p = w32(p, idb->snaplen);
+  uint8_t *p = ncap_pcapng_block_head(grow(buf, total), NCAP_PCAPNG_BT_IDB, total);
+  p = ncap_pcapng_w16(p, idb->linktype);
+  p = ncap_pcapng_w16(p, 0);
+  p = ncap_pcapng_w32(p, idb->snaplen);
   if (idb->name)
-    p = wopt_str(p, NCAP_OPT_IF_NAME, idb->name);
+    p = ncap_pcapng_wopt_str(p, NCAP_OPT_IF_NAME, idb->name);
   if (idb->description)
-    p = wopt_str(p, NCAP_OPT_IF_DESCRIPTION, idb->description);
+    p = ncap_pcapng_wopt_str(p, NCAP_OPT_IF_DESCRIPTION, idb->description);
   if (filter) {
     gsize padded = PAD4(filter_n + 1);
-    p = wopt(p, NCAP_OPT_IF_FILTER, (uint16_t)(filter_n + 1));
+    p = ncap_pcapng_wopt(p, NCAP_OPT_IF_FILTER, (uint16_t)(filter_n + 1));
     memset(p + padded - 4, 0, 4);
     p[0] = 0;
     memcpy(p + 1, filter, filter_n);
     p += padded;
   }
-  p = wopt(p, NCAP_OPT_IF_TSRESOL, 1);
-  p = w32(p, 0);
+  p = ncap_pcapng_wopt(p, NCAP_OPT_IF_TSRESOL, 1);
+  p = ncap_pcapng_w32(p, 0);
   p[-4] = tsresol;
-  p = wopt(p, NCAP_OPT_ENDOFOPT, 0);
-  w32(p, (uint32_t)total);
-  return total;
-}
-
-/* Inlined in the encoder: it runs once per captured packet. */
-static inline gsize
-epb_len(const NcapEpb *epb)
-{
-  gsize opts = (epb->has_packetid ? 12 : 0) + (epb->has_dropcount ? 12 : 0) +
-               str_opt_len(epb->comment);
-  if (opts)
-    opts += 4;
-  return 32 + PAD4((gsize)epb->caplen) + opts;
-}
-
-gsize
-ncap_pcapng_epb_len(const NcapEpb *epb)
-{
-  return epb_len(epb);
-}
-
-gsize
-ncap_pcapng_encode_epb(uint8_t *dst, const NcapEpb *epb)
-{
-  gsize total = epb_len(epb);
-  gsize padded = PAD4((gsize)epb->caplen);
-  uint8_t *p = block_head(dst, NCAP_PCAPNG_BT_EPB, total);
-  p = w32(p, epb->interface_id);
-  p = wts(p, epb->timestamp);
-  p = w32(p, epb->caplen);
-  p = w32(p, epb->origlen);
-  if (padded) {
-    w32(p + padded - 4, 0);  /* zero the padding, then the data over it */
-    memcpy(p, epb->data, epb->caplen);
-    p += padded;
-  }
-  if (total - padded > 32) {
-    if (epb->comment)
-      p = wopt_str(p, NCAP_OPT_COMMENT, epb->comment);
-    if (epb->has_dropcount)
-      p = wopt_u64(p, NCAP_OPT_EPB_DROPCOUNT, epb->dropcount);
-    if (epb->has_packetid)
-      p = wopt_u64(p, NCAP_OPT_EPB_PACKETID, epb->packetid);
-    p = wopt(p, NCAP_OPT_ENDOFOPT, 0);
-  }
-  w32(p, (uint32_t)total);
+  p = ncap_pcapng_wopt(p, NCAP_OPT_ENDOFOPT, 0);
+  ncap_pcapng_w32(p, (uint32_t)total);
   return total;
 }
 
@@ -229,31 +131,31 @@ gsize
 ncap_pcapng_put_isb(GByteArray *buf, const NcapIsb *isb)
 {
   unsigned has = isb->present;
-  gsize opts = str_opt_len(isb->comment);
+  gsize opts = ncap_pcapng_str_opt_len(isb->comment);
   for (unsigned bit = NCAP_ISB_HAS_STARTTIME; bit <= NCAP_ISB_HAS_OSDROP; bit <<= 1)
     if (has & bit)
       opts += 12;
   if (opts)
     opts += 4;
   gsize total = 12 + 12 + opts;
-  uint8_t *p = block_head(grow(buf, total), NCAP_PCAPNG_BT_ISB, total);
-  p = w32(p, isb->interface_id);
-  p = wts(p, isb->timestamp);
+  uint8_t *p = ncap_pcapng_block_head(grow(buf, total), NCAP_PCAPNG_BT_ISB, total);
+  p = ncap_pcapng_w32(p, isb->interface_id);
+  p = ncap_pcapng_wts(p, isb->timestamp);
   if (isb->comment)
-    p = wopt_str(p, NCAP_OPT_COMMENT, isb->comment);
+    p = ncap_pcapng_wopt_str(p, NCAP_OPT_COMMENT, isb->comment);
   if (has & NCAP_ISB_HAS_STARTTIME)
-    p = wts(wopt(p, NCAP_OPT_ISB_STARTTIME, 8), isb->starttime);
+    p = ncap_pcapng_wts(ncap_pcapng_wopt(p, NCAP_OPT_ISB_STARTTIME, 8), isb->starttime);
   if (has & NCAP_ISB_HAS_ENDTIME)
-    p = wts(wopt(p, NCAP_OPT_ISB_ENDTIME, 8), isb->endtime);
+    p = ncap_pcapng_wts(ncap_pcapng_wopt(p, NCAP_OPT_ISB_ENDTIME, 8), isb->endtime);
   if (has & NCAP_ISB_HAS_IFRECV)
-    p = wopt_u64(p, NCAP_OPT_ISB_IFRECV, isb->ifrecv);
+    p = ncap_pcapng_wopt_u64(p, NCAP_OPT_ISB_IFRECV, isb->ifrecv);
   if (has & NCAP_ISB_HAS_IFDROP)
-    p = wopt_u64(p, NCAP_OPT_ISB_IFDROP, isb->ifdrop);
+    p = ncap_pcapng_wopt_u64(p, NCAP_OPT_ISB_IFDROP, isb->ifdrop);
   if (has & NCAP_ISB_HAS_OSDROP)
-    p = wopt_u64(p, NCAP_OPT_ISB_OSDROP, isb->osdrop);
+    p = ncap_pcapng_wopt_u64(p, NCAP_OPT_ISB_OSDROP, isb->osdrop);
   if (opts)
-    p = wopt(p, NCAP_OPT_ENDOFOPT, 0);
-  w32(p, (uint32_t)total);
+    p = ncap_pcapng_wopt(p, NCAP_OPT_ENDOFOPT, 0);
+  ncap_pcapng_w32(p, (uint32_t)total);
   return total;
 }
 

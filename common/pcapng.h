@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NCAP_PCAPNG_BT_SHB 0x0A0D0D0Au
 #define NCAP_PCAPNG_BT_IDB 0x00000001u
@@ -106,11 +107,108 @@ gsize ncap_pcapng_put_idb(GByteArray *buf, const NcapIdbInfo *idb);
 gsize ncap_pcapng_put_epb(GByteArray *buf, const NcapEpb *epb);
 gsize ncap_pcapng_put_isb(GByteArray *buf, const NcapIsb *isb);
 
+/* ---- the EPB encoder, inline: it runs once per captured packet, and
+ * inlined into the capture loop the NcapEpb it is given costs nothing
+ * (bench/: instructions per packet). Host-order unaligned stores: memcpy
+ * compiles to a plain store. ---- */
+
+#define NCAP_PCAPNG_PAD4(n) (((n) + 3u) & ~(gsize)3u)
+
+static inline uint8_t *
+ncap_pcapng_w16(uint8_t *p, uint16_t v)
+{
+  memcpy(p, &v, 2);
+  return p + 2;
+}
+
+static inline uint8_t *
+ncap_pcapng_w32(uint8_t *p, uint32_t v)
+{
+  memcpy(p, &v, 4);
+  return p + 4;
+}
+
+static inline uint8_t *
+ncap_pcapng_w64(uint8_t *p, uint64_t v)
+{
+  memcpy(p, &v, 8);
+  return p + 8;
+}
+
+/* An option header: code and length, each 16 bits in host order. */
+static inline uint8_t *
+ncap_pcapng_wopt(uint8_t *p, uint16_t code, uint16_t len)
+{
+  return ncap_pcapng_w16(ncap_pcapng_w16(p, code), len);
+}
+
+/* An option whose value is 8 bytes. */
+static inline uint8_t *
+ncap_pcapng_wopt_u64(uint8_t *p, uint16_t code, uint64_t v)
+{
+  return ncap_pcapng_w64(ncap_pcapng_wopt(p, code, 8), v);
+}
+
+/* pcapng timestamps (EPB, isb_starttime/endtime) are two 32-bit words,
+ * high first, each in the section's byte order. */
+static inline uint8_t *
+ncap_pcapng_wts(uint8_t *p, uint64_t ts)
+{
+  p = ncap_pcapng_w32(p, (uint32_t)(ts >> 32));
+  return ncap_pcapng_w32(p, (uint32_t)ts);
+}
+
+static inline uint8_t *
+ncap_pcapng_block_head(uint8_t *p, uint32_t type, gsize total)
+{
+  return ncap_pcapng_w32(ncap_pcapng_w32(p, type), (uint32_t)total);
+}
+
+/* A string option (comments, filters; cut at 65532 bytes): its size, and
+ * writing it. */
+gsize ncap_pcapng_str_opt_len(const char *s);
+uint8_t *ncap_pcapng_wopt_str(uint8_t *p, uint16_t code, const char *s);
+
 /* Exact size in bytes of the EPB that ncap_pcapng_encode_epb() writes. */
-gsize ncap_pcapng_epb_len(const NcapEpb *epb);
+static inline gsize
+ncap_pcapng_epb_len(const NcapEpb *epb)
+{
+  gsize opts = (epb->has_packetid ? 12 : 0) + (epb->has_dropcount ? 12 : 0) +
+               (epb->comment ? ncap_pcapng_str_opt_len(epb->comment) : 0);
+  if (opts)
+    opts += 4;
+  return 32 + NCAP_PCAPNG_PAD4((gsize)epb->caplen) + opts;
+}
+
 /* Encode into dst, which has at least ncap_pcapng_epb_len() bytes. Returns
  * the bytes written. */
-gsize ncap_pcapng_encode_epb(uint8_t *dst, const NcapEpb *epb);
+static inline gsize
+ncap_pcapng_encode_epb(uint8_t *dst, const NcapEpb *epb)
+{
+  gsize total = ncap_pcapng_epb_len(epb);
+  gsize padded = NCAP_PCAPNG_PAD4((gsize)epb->caplen);
+  uint8_t *p = ncap_pcapng_block_head(dst, NCAP_PCAPNG_BT_EPB, total);
+  p = ncap_pcapng_w32(p, epb->interface_id);
+  p = ncap_pcapng_wts(p, epb->timestamp);
+  p = ncap_pcapng_w32(p, epb->caplen);
+  p = ncap_pcapng_w32(p, epb->origlen);
+  if (padded) {
+    ncap_pcapng_w32(p + padded - 4, 0);  /* zero the padding, then the data over it */
+    memcpy(p, epb->data, epb->caplen);
+    p += padded;
+  }
+  if (total - padded > 32) {
+    if (epb->comment)
+      p = ncap_pcapng_wopt_str(p, NCAP_OPT_COMMENT, epb->comment);
+    if (epb->has_dropcount)
+      p = ncap_pcapng_wopt_u64(p, NCAP_OPT_EPB_DROPCOUNT, epb->dropcount);
+    if (epb->has_packetid)
+      p = ncap_pcapng_wopt_u64(p, NCAP_OPT_EPB_PACKETID, epb->packetid);
+    p = ncap_pcapng_wopt(p, NCAP_OPT_ENDOFOPT, 0);
+  }
+  ncap_pcapng_w32(p, (uint32_t)total);
+  return total;
+}
 
 /* Convenience for tests and small tools: SHB + one IDB. */
 gsize ncap_pcapng_put_header(GByteArray *buf, const NcapShbInfo *shb,
