@@ -189,6 +189,25 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
 
   sfd = signal_fd_setup(&oldmask);
   int out_fd = STDOUT_FILENO;
+  /* The header goes out before the queue is built: prefaulting a 64 MiB
+   * queue takes 50-300 ms on a loaded node, and the reader can open the
+   * interface meanwhile. Packets wait in the kernel ring, stamped on
+   * arrival, so this changes when bytes flow, not the timestamps. A few
+   * hundred bytes into a fresh pipe: one blocking write; whatever it did
+   * not take (a reader already gone) is queued below as before. */
+  ncap_capture_put_header(cap, ba, 0);
+  {
+    gsize sent = 0;
+    while (sent < ba->len) {
+      ssize_t w = write(out_fd, ba->data + sent, ba->len - sent);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w <= 0)
+        break;
+      sent += (gsize)w;
+    }
+    g_byte_array_remove_range(ba, 0, (guint)sent);
+  }
   /* A larger pipe to sshd means fewer, larger writes (ignored when stdout
    * is not a pipe, or the system's pipe-max-size is lower). */
   (void)fcntl(out_fd, F_SETPIPE_SZ, 1 << 20);
@@ -197,8 +216,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     fcntl(out_fd, F_SETFL, fl | O_NONBLOCK);
 
   q = ncap_queue_new(MAX(buffer_bytes, QUEUE_MIN_BYTES), QUEUE_TAIL_KEEP);
-  ncap_capture_put_header(cap, ba, 0);
-  queue_put_block(q, ba);
+  if (ba->len > 0)
+    queue_put_block(q, ba);
 
   gint64 last_progress = g_get_monotonic_time();
   gint64 next_isb = last_progress + ISB_PERIOD_US;
