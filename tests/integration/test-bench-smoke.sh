@@ -4,7 +4,8 @@
 # zero-loss step, no callgrind) prints a results table with a row for every
 # tool and the ratio lines; bench/soak.sh --seconds 20 runs its ring job and
 # end checks, and --mode stream --seconds 15 the stream helper and its end
-# checks. Speed is not asserted: the machine is shared.
+# checks; bench/dumpcap-fifo.sh counts dumpcap's system calls per packet.
+# Speed is not asserted: the machine is shared.
 set -uo pipefail
 . "$(dirname "$0")/../lib/assert.sh"
 
@@ -65,4 +66,14 @@ if [[ -z "${ASAN_OPTIONS:-}" ]]; then
   assert_eq "soak.sh --mode stream exit status" 0 $rc
   assert_match "soak stream: verdict" 'verdict: flat' "$ss"
 fi
+
+# bench/dumpcap-fifo.sh works (~15 s): tshark -i nodecap, 2000 datagrams,
+# dumpcap's system calls counted per packet of tshark's file.
+timeout 90 "$NCAP_SRC/bench/dumpcap-fifo.sh" --packets 2000 --rate 5000 \
+  --out "$T/fifo.txt" >"$T/fifo.out" 2>"$T/fifo.err"
+rc=$?
+assert_eq "dumpcap-fifo.sh exit status" 0 $rc
+fifo=$(cat "$T/fifo.txt" 2>/dev/null)
+assert_match "dumpcap-fifo: every datagram in tshark's file" 'packets in tshark.s file: 2000[^0-9]' "$fifo"
+assert_match "dumpcap-fifo: a per-packet count" 'per packet: [0-9]+\.[0-9]+ system calls \(read [0-9.]+' "$fifo"
 summary
