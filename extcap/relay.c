@@ -12,9 +12,41 @@
 
 #include "ncap-error.h"
 
-/* libssh grows the channel window to the size of a read (FACTS.md): a big
- * read keeps a long fat path full. */
-#define RELAY_BUF_SIZE (4u << 20)
+/* Syscalls are the client's cost (a paravirtualised VM pays microseconds
+ * per entry), and libssh 0.10 spends two per 4 KiB of stream whatever we
+ * do: one poll() and one recv() of at most MAX_BUF_SIZE (4096, fixed when
+ * libssh is built; socket.c). The rest is ours to keep small:
+ *
+ * - The channel window. libssh grows it to the size of a read (FACTS.md),
+ *   and a big window keeps a long fat path full, but it sends a
+ *   WINDOW_ADJUST (a sendto()) on every read whose size exceeds what the
+ *   window and its buffer hold, so a read of a constant 4 MiB sent one per
+ *   SSH packet (32 KiB). Instead one read in RELAY_REGROW bytes asks for
+ *   RELAY_WINDOW, the others for RELAY_READ, which the window still covers
+ *   (RELAY_READ <= RELAY_WINDOW - RELAY_REGROW): the window stays between
+ *   3.5 and 4 MiB for one adjust per 512 KiB.
+ * - Writes. Reads accumulate in the buffer and go out in one write() once
+ *   it holds RELAY_FLUSH_AT bytes, or RELAY_LINGER_MS after its first byte
+ *   (a slow stream still reaches Wireshark at once), or when the stream
+ *   ends or stops.
+ * - Waiting. libssh waits for the next whole packet itself (a read with a
+ *   timeout: each of its polls either brings data or ends the wait). A
+ *   read with timeout 0 returns after one 4 KiB recv() without a whole
+ *   packet, and the old loop then read stderr and polled again, for
+ *   nothing, several times per packet. Only once the stream pauses do we
+ *   poll ourselves: the stop pipe and a fifo reader's going away must wake
+ *   us, and libssh watches only its socket.
+ * - stderr is read on idle wakeups (at most every RELAY_STDERR_MS) and at
+ *   the end, not between reads. */
+#define RELAY_WINDOW (4u << 20)
+#define RELAY_REGROW (512u << 10)
+#define RELAY_READ (1u << 20)
+#define RELAY_FLUSH_AT (256u << 10)
+/* Before a read, the buffer holds less than RELAY_FLUSH_AT: a window-sized
+ * read always fits. */
+#define RELAY_BUF_SIZE (RELAY_WINDOW + RELAY_FLUSH_AT)
+#define RELAY_LINGER_MS 10
+#define RELAY_STDERR_MS 200
 #define STDERR_KEEP 8192
 #define KEEPALIVE_US (15 * G_USEC_PER_SEC)
 /* After a stop signal: how long the helper gets to flush what it holds. */
@@ -188,17 +220,63 @@ remote_failure(NcapRelay *relay, NcapSsh *ssh, int status, const char *err,
   g_set_error(error, NCAP_ERROR, code, "%s: %s", ncap_ssh_host(ssh), text);
 }
 
+typedef enum { FLUSH_OK, FLUSH_END, FLUSH_FAIL } FlushResult;
+
+/* Write out what the buffer holds. FLUSH_END: the relay ends with *why
+ * set (a stop after the drain time, the reader gone); FLUSH_FAIL: with
+ * *error set. */
+static FlushResult
+flush_out(NcapRelay *relay, int outfd, const char *buf, size_t *fill,
+          const char **why, bool *out_dead, GError **error)
+{
+  int werr = 0;
+  NcapRelayWrite wr = ncap_relay_write_all(outfd, buf, *fill, &werr);
+
+  switch (wr) {
+  case NCAP_RELAY_WRITE_OK:
+    relay->bytes += *fill;
+    *fill = 0;
+    return FLUSH_OK;
+  case NCAP_RELAY_WRITE_STOP:
+    *why = "stop requested, the reader did not take the rest in time";
+    break;
+  case NCAP_RELAY_WRITE_GONE:
+    *why = "reader of the output went away";
+    break;
+  case NCAP_RELAY_WRITE_FAIL:
+    g_set_error(error, NCAP_ERROR,
+                werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
+                "write to %s: %s", relay->out_path, g_strerror(werr));
+    *out_dead = true;
+    return FLUSH_FAIL;
+  }
+  *out_dead = true;
+  return FLUSH_END;
+}
+
+static void
+read_stderr(ssh_channel ch, GString *err, char *scratch, size_t size)
+{
+  int e;
+  while ((e = ssh_channel_read_timeout(ch, scratch, (uint32_t)size, 1, 0)) > 0)
+    keep_stderr(err, scratch, e);
+}
+
 gboolean
 ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
 {
   ssh_session session = ncap_ssh_session(ssh);
   g_autofree char *buf = g_malloc(RELAY_BUF_SIZE);
+  char ebuf[4096];
   g_autoptr(GString) err = g_string_new(NULL);
-  int outfd = -1, werr = 0;
+  int outfd = -1;
   gboolean ok = TRUE, remote_ended = FALSE;
-  gint64 last_io = g_get_monotonic_time();
+  gint64 last_io = g_get_monotonic_time(), first_at = 0, last_stderr = 0;
   const char *why = "stop requested";
-  bool eof_sent = false;
+  bool eof_sent = false, out_dead = false;
+  /* fill: bytes buffered, not yet written; since_grow: bytes read since
+   * the last window-sized read (the first read is one). */
+  size_t fill = 0, since_grow = RELAY_REGROW;
 
   for (;;) {
     /* A stop first sends EOF to the helper, which then flushes what it
@@ -215,7 +293,21 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       why = "stop requested, the helper did not end in time";
       break;
     }
-    int n = ssh_channel_read_timeout(ch, buf, RELAY_BUF_SIZE, 0, 0);
+    /* Wait for a whole packet at most until the buffered bytes are due,
+     * or RELAY_LINGER_MS: a stop or a gone reader is seen that late at
+     * worst while the stream flows; when it pauses, our own poll below
+     * waits. */
+    int timeout = RELAY_LINGER_MS;
+    if (fill > 0) {
+      gint64 left = first_at + RELAY_LINGER_MS * 1000 - g_get_monotonic_time();
+      timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
+    }
+    uint32_t want = RELAY_READ;
+    if (since_grow >= RELAY_REGROW) {
+      want = RELAY_WINDOW;
+      since_grow = 0;
+    }
+    int n = ssh_channel_read_timeout(ch, buf + fill, want, 0, timeout);
     if (n == SSH_ERROR) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
                   "%s: connection lost: %s", ncap_ssh_host(ssh),
@@ -223,8 +315,9 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       ok = FALSE;
       break;
     }
+    gint64 now = g_get_monotonic_time();
     if (n > 0) {
-      last_io = g_get_monotonic_time();
+      last_io = now;
       if (outfd < 0) {
         if (!ncap_relay_open_output(relay->out_path, relay->out_is_fifo, &outfd, error)) {
           ok = FALSE;
@@ -235,31 +328,43 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
         ncap_ssh_log("first bytes from the helper, output %s open",
                      relay->out_path);
       }
-      NcapRelayWrite wr = ncap_relay_write_all(outfd, buf, (size_t)n, &werr);
-      if (wr == NCAP_RELAY_WRITE_STOP)
-        break;
-      if (wr == NCAP_RELAY_WRITE_GONE) {
-        why = "reader of the output went away";
-        break;
+      if (fill == 0)
+        first_at = now;
+      fill += (size_t)n;
+      since_grow += (size_t)n;
+      if (fill >= RELAY_FLUSH_AT || now - first_at >= RELAY_LINGER_MS * 1000) {
+        FlushResult fr = flush_out(relay, outfd, buf, &fill, &why, &out_dead, error);
+        if (fr != FLUSH_OK) {
+          ok = fr != FLUSH_FAIL;
+          break;
+        }
       }
-      if (wr == NCAP_RELAY_WRITE_FAIL) {
-        g_set_error(error, NCAP_ERROR,
-                    werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
-                    "write to %s: %s", relay->out_path, g_strerror(werr));
-        ok = FALSE;
-        break;
-      }
-      relay->bytes += (guint64)n;
-      continue; /* drain what libssh already holds before polling */
+      continue;
     }
-    int e;
-    while ((e = ssh_channel_read_timeout(ch, buf, 65536, 1, 0)) > 0)
-      keep_stderr(err, buf, e);
+    /* Nothing whole came in time: the buffered bytes are due, or the
+     * helper's stdout ended. */
+    if (fill > 0) {
+      FlushResult fr = flush_out(relay, outfd, buf, &fill, &why, &out_dead, error);
+      if (fr != FLUSH_OK) {
+        ok = fr != FLUSH_FAIL;
+        break;
+      }
+      continue;
+    }
     if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)) {
       remote_ended = TRUE;
       break;
     }
 
+    /* Idle. */
+    if (now - last_stderr >= RELAY_STDERR_MS * 1000) {
+      read_stderr(ch, err, ebuf, sizeof ebuf);
+      last_stderr = now;
+      /* Reading stderr may have taken stdout bytes (or the EOF) off the
+       * socket into libssh: read them before sleeping on the socket. */
+      if (ssh_channel_poll(ch, 0) != 0)
+        continue;
+    }
     struct pollfd pfd[3];
     nfds_t nfds = 0;
     pfd[nfds++] = (struct pollfd){.fd = ssh_get_fd(session), .events = POLLIN};
@@ -281,6 +386,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     }
     if (out_slot >= 0 && (pfd[out_slot].revents & (POLLERR | POLLHUP))) {
       why = "reader of the output went away";
+      out_dead = true;
       break;
     }
     if (g_get_monotonic_time() - last_io > KEEPALIVE_US) {
@@ -289,10 +395,14 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     }
   }
 
+  /* Bytes read before a stop's deadline or a lost connection still go
+   * out (the old loop wrote each read at once). */
+  if (fill > 0 && outfd >= 0 && !out_dead &&
+      flush_out(relay, outfd, buf, &fill, &why, &out_dead,
+                ok ? error : NULL) == FLUSH_FAIL)
+    ok = FALSE;
   if (remote_ended) {
-    int e;
-    while ((e = ssh_channel_read_timeout(ch, buf, 65536, 1, 0)) > 0)
-      keep_stderr(err, buf, e);
+    read_stderr(ch, err, ebuf, sizeof ebuf);
     int status = ssh_channel_get_exit_status(ch);
     ncap_ssh_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
                  status, relay->bytes);
