@@ -10,7 +10,13 @@
 #
 #   sudo bench/run.sh [--smoke] [--long] [--sizes "64 512 1500"] [--count N]
 #                     [--rates "50000 100000 ..."] [--step S] [--no-callgrind]
-#                     [--tools "tcpdump sshdump ..."] [--out FILE]
+#                     [--tools "tcpdump sshdump ..."] [--pin] [--out FILE]
+# --pin: the sender (trafgen, and the kernel's lo path it runs) on CPU 0,
+# everything else (sshd and what it starts, every tool) on CPU 1. Unpinned,
+# a tool that uses more CPU also slows the sender, so the zero-loss search
+# then finds how fast trafgen can go beside the tool, not where the tool
+# starts to lose; pinned, every tool sees the same offered rates and has
+# one core for all of its processes.
 # Env: NCAP_BUILD (build dir, default <src>/build).
 set -uo pipefail
 
@@ -22,7 +28,7 @@ export NCAP_SRC NCAP_BUILD
 SMOKE=0 LONG=0 CALLGRIND=1
 SIZES="64 512 1500" COUNT=200000 STEP_S=5
 RATES="50000 100000 150000 200000 250000 300000 350000 0"
-LADDER_SIZE=512 OUT="" TOOLS=""
+LADDER_SIZE=512 OUT="" TOOLS="" PIN=0
 while (($#)); do
   case $1 in
     --smoke) SMOKE=1 ;;
@@ -33,8 +39,9 @@ while (($#)); do
     --step) STEP_S=$2; shift ;;
     --no-callgrind) CALLGRIND=0 ;;
     --tools) TOOLS=$2; shift ;;
+    --pin) PIN=1 ;;
     --out) OUT=$2; shift ;;
-    -h | --help) sed -n '3,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '3,21p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -68,6 +75,11 @@ if ((CALLGRIND)) && ! command -v valgrind >/dev/null; then
   CALLGRIND=0
 fi
 
+if ((PIN)); then
+  (($(nproc) >= 2)) || ncap_fail "--pin needs 2 CPUs"
+  taskset -p -c 1 $$ >/dev/null || ncap_fail "taskset failed"
+  export BENCH_SEND_CPU=0
+fi
 ncap_sshd_start
 
 # Ports: one per (size, tool) burst and per ladder step; the probe stream
@@ -275,10 +287,10 @@ callgrind_pair() {
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 : >"$REPORT"
 say "nodecap bench $NOW  ($(git -C "$NCAP_SRC" rev-parse --short HEAD 2>/dev/null || echo '?'))"
-say "host: $(uname -sr), $(nproc) cores; load at start: $(uptime | sed 's/.*load average: //')"
+say "host: $(uname -sr), $(nproc --all) cores; load at start: $(uptime | sed 's/.*load average: //')"
 say "mode: $( ((SMOKE)) && echo smoke || { ((LONG)) && echo long || echo normal; })," \
   "kernel buffer ${BENCH_BUFFER_KIB} KiB for every tool, filter 'udp and (dst port PROBE or (inbound and dst port P))'," \
-  "traffic trafgen -P1 on lo (127.0.0.1 -> 127.0.0.1 UDP)"
+  "traffic trafgen -P1 on lo (127.0.0.1 -> 127.0.0.1 UDP)$( ((PIN)) && echo ", pinned: sender on CPU 0, sshd and tools on CPU 1")"
 
 for size in $SIZES; do
   for tool in "${BENCH_TOOLS[@]}"; do

@@ -30,8 +30,9 @@ bench_send() {
   [[ -f $conf ]] || bench_trafgen_conf "$conf" "$size" "$dport"
   local t0 t1 sent
   t0=$(date +%s%N)
-  setsid trafgen --dev lo --conf "$conf" -n "$count" -P1 --no-sock-mem --notouch-irq \
-    ${rate:+--rate "${rate}pps"} >"$out" 2>&1
+  # BENCH_SEND_CPU (run.sh --pin): the sender alone on that CPU.
+  setsid ${BENCH_SEND_CPU:+taskset -c "$BENCH_SEND_CPU"} trafgen --dev lo --conf "$conf" \
+    -n "$count" -P1 --no-sock-mem --notouch-irq ${rate:+--rate "${rate}pps"} >"$out" 2>&1
   t1=$(date +%s%N)
   sent=$(tr -d '\r' <"$out" | awk '/packets outgoing/ {print $1; exit}')
   echo "${sent:-0} $(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')"
