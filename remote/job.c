@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "ncap-error.h"
 
 #define NCAP_JOB_RECORD_VERSION 1
@@ -485,21 +486,6 @@ ncap_job_load(int dirfd, const char *id, GError **error)
   return job;
 }
 
-static gboolean
-write_all(int fd, const char *data, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return FALSE;
-    data += n;
-    len -= (gsize)n;
-  }
-  return TRUE;
-}
-
 gboolean
 ncap_job_save(const NcapJob *job, int dirfd, GError **error)
 {
@@ -515,7 +501,8 @@ ncap_job_save(const NcapJob *job, int dirfd, GError **error)
   if (fd < 0)
     goto fail;
   gsize len = strlen(data);
-  if (!write_all(fd, data, len) || !write_all(fd, "\n", 1) || fsync(fd) != 0) {
+  if (ncap_write_full(fd, data, len) != len || ncap_write_full(fd, "\n", 1) != 1 ||
+      fsync(fd) != 0) {
     int e = errno;
     close(fd);
     unlinkat(dirfd, tmp, 0);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "fdio.h"
 #include "helper.h"
 #include "ncap-error.h"
 #include "pcapng.h"
@@ -196,18 +197,7 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
    * hundred bytes into a fresh pipe: one blocking write; whatever it did
    * not take (a reader already gone) is queued below as before. */
   ncap_capture_put_header(cap, ba, 0);
-  {
-    gsize sent = 0;
-    while (sent < ba->len) {
-      ssize_t w = write(out_fd, ba->data + sent, ba->len - sent);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        break;
-      sent += (gsize)w;
-    }
-    g_byte_array_remove_range(ba, 0, (guint)sent);
-  }
+  g_byte_array_remove_range(ba, 0, (guint)ncap_write_full(out_fd, ba->data, ba->len));
   /* A larger pipe to sshd means fewer, larger writes (ignored when stdout
    * is not a pipe, or the system's pipe-max-size is lower). */
   (void)fcntl(out_fd, F_SETPIPE_SZ, 1 << 20);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "helper.h"
 #include "job.h"
 #include "jobstore.h"
@@ -22,19 +23,11 @@
 static gboolean
 write_all(int fd, const guint8 *p, gsize len, GError **error)
 {
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "fetch: writing to stdout: %s",
-                  g_strerror(errno));
-      return FALSE;
-    }
-    p += n;
-    len -= (gsize)n;
-  }
-  return TRUE;
+  if (ncap_write_full(fd, p, len) == len)
+    return TRUE;
+  g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "fetch: writing to stdout: %s",
+              g_strerror(errno));
+  return FALSE;
 }
 
 gboolean
