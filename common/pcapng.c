@@ -58,7 +58,6 @@ grow(GByteArray *buf, gsize total)
   return buf->data + old;
 }
 
-
 gsize
 ncap_pcapng_put_shb(GByteArray *buf, const NcapShbInfo *shb)
 {

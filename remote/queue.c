@@ -115,13 +115,6 @@ reserve_within(NcapQueue *q, gsize min, gsize max, gsize limit, gsize *avail)
 }
 
 uint8_t *
-ncap_queue_reserve(NcapQueue *q, gsize max)
-{
-  gsize avail;
-  return reserve_within(q, max, max, q->cap - q->tail_keep, &avail);
-}
-
-uint8_t *
 ncap_queue_reserve_area(NcapQueue *q, gsize min, gsize max, gsize *avail)
 {
   return reserve_within(q, min, max, q->cap - q->tail_keep, avail);

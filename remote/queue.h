@@ -30,16 +30,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapQueue, ncap_queue_free)
 gsize ncap_queue_len(const NcapQueue *q);
 gsize ncap_queue_room(const NcapQueue *q);
 
-/* A contiguous area of at least max bytes for one packet, or NULL when the
- * queue has no such room (the caller counts a drop). Transfer none; valid
- * until the next call on q. */
-uint8_t *ncap_queue_reserve(NcapQueue *q, gsize max);
-/* The same for several packets at once: a contiguous area of at least min
- * bytes (NULL: not even that much room); *avail gets how much of it may be
- * used, at most max. Transfer none; valid until the next call on q. */
+/* A contiguous area of at least min bytes for packets (NULL: not that much
+ * room; the caller counts a drop); *avail gets how much of it may be used,
+ * at most max (never less than min). Transfer none; valid until the next
+ * call on q. */
 uint8_t *ncap_queue_reserve_area(NcapQueue *q, gsize min, gsize max,
                                  gsize *avail);
-/* The first len (<= max, or <= *avail) bytes of the last reservation are
+/* The first len (<= *avail) bytes of the last reservation are
  * data. */
 void ncap_queue_commit(NcapQueue *q, gsize len);
 

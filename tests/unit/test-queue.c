@@ -14,11 +14,19 @@
 #include "ncap-error.h"
 #include "queue.h"
 
+/* Room for exactly n bytes, as a packet would ask. */
+static uint8_t *
+reserve(NcapQueue *q, gsize n)
+{
+  gsize avail;
+  return ncap_queue_reserve_area(q, n, n, &avail);
+}
+
 /* Record i: a 4-byte length then bytes (i + k) & 0xff. */
 static gsize
 put_record(NcapQueue *q, guint32 i, gsize len)
 {
-  uint8_t *p = ncap_queue_reserve(q, len + 64); /* reserve more than used */
+  uint8_t *p = reserve(q, len + 64); /* reserve more than used */
   if (p == NULL)
     return 0;
   memcpy(p, &len, 4);
@@ -95,13 +103,13 @@ test_full_and_tail(void)
 {
   g_autoptr(NcapQueue) q = ncap_queue_new(10000, 1000);
   g_assert_cmpuint(ncap_queue_room(q), ==, 9000);
-  g_assert_nonnull(ncap_queue_reserve(q, 5000));
+  g_assert_nonnull(reserve(q, 5000));
   ncap_queue_commit(q, 5000);
-  g_assert_null(ncap_queue_reserve(q, 4001)); /* would take the kept tail */
-  g_assert_nonnull(ncap_queue_reserve(q, 4000));
+  g_assert_null(reserve(q, 4001)); /* would take the kept tail */
+  g_assert_nonnull(reserve(q, 4000));
   ncap_queue_commit(q, 4000);
   g_assert_cmpuint(ncap_queue_room(q), ==, 0);
-  g_assert_null(ncap_queue_reserve(q, 1));
+  g_assert_null(reserve(q, 1));
   uint8_t blk[600] = { 0 };
   g_assert_true(ncap_queue_put_always(q, blk, sizeof blk)); /* statistics fit */
   g_assert_false(ncap_queue_put_always(q, blk, sizeof blk)); /* 400 left */
@@ -117,21 +125,21 @@ test_wrap_needs_contiguous_room(void)
   gsize pipe_sz = (gsize)fcntl(fds[1], F_GETPIPE_SZ);
   g_autoptr(NcapQueue) q = ncap_queue_new(10000, 0);
   g_autoptr(GError) error = NULL;
-  uint8_t *p = ncap_queue_reserve(q, 9000);
+  uint8_t *p = reserve(q, 9000);
   memset(p, 'a', 9000);
   ncap_queue_commit(q, 9000);
   /* The pipe takes one page: the front of the queue is free, its end has
    * only 1000 bytes. */
   g_assert_cmpint(ncap_queue_flush(q, fds[1], &error), ==, (gssize)pipe_sz);
   g_assert_cmpuint(pipe_sz, ==, 4096);
-  g_assert_null(ncap_queue_reserve(q, 4097)); /* neither end nor front */
-  p = ncap_queue_reserve(q, 3000);            /* the front */
-  g_assert_true(p == ncap_queue_reserve(q, 3000));
+  g_assert_null(reserve(q, 4097)); /* neither end nor front */
+  p = reserve(q, 3000);            /* the front */
+  g_assert_true(p == reserve(q, 3000));
   memset(p, 'b', 3000);
   ncap_queue_commit(q, 3000);
   g_assert_cmpuint(ncap_queue_len(q), ==, 9000 - 4096 + 3000);
-  g_assert_null(ncap_queue_reserve(q, 1097)); /* would reach unread 'a's */
-  p = ncap_queue_reserve(q, 1096);
+  g_assert_null(reserve(q, 1097)); /* would reach unread 'a's */
+  p = reserve(q, 1096);
   memset(p, 'c', 1096);
   ncap_queue_commit(q, 1096);
   /* Everything out, in order. */
@@ -147,7 +155,7 @@ test_wrap_needs_contiguous_room(void)
   for (guint i = 0; i < got->len; i++)
     g_assert_cmpint(got->data[i], ==, i < 9000 ? 'a' : i < 12000 ? 'b' : 'c');
   /* Empty again: the whole queue is one contiguous area. */
-  g_assert_nonnull(ncap_queue_reserve(q, 10000));
+  g_assert_nonnull(reserve(q, 10000));
   close(fds[0]);
   close(fds[1]);
 }
