@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jump.h"
 #include "multi.h"
 #include "ncap-error.h"
 #include "node.h"
@@ -18,7 +19,7 @@
 typedef struct {
   char *port, *user, *password, *password_file, *sshkey, *passphrase;
   char *known_hosts, *connect_timeout, *keepalive, *helper, *log_level;
-  char *log_file;
+  char *log_file, *proxyjump;
   gboolean accept_new;
 } CliSshArgs;
 
@@ -37,6 +38,7 @@ cli_ssh_args_clear(CliSshArgs *a)
   g_free(a->helper);
   g_free(a->log_level);
   g_free(a->log_file);
+  g_free(a->proxyjump);
   memset(a, 0, sizeof *a);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliSshArgs, cli_ssh_args_clear)
@@ -69,6 +71,10 @@ ssh_group(CliSshArgs *a)
        "(1-300, default 15)", "S"},
       {"remote-helper", 0, 0, G_OPTION_ARG_STRING, &a->helper,
        "nodecap-helper path on the node", "PATH"},
+      {"proxyjump", 'J', 0, G_OPTION_ARG_STRING, &a->proxyjump,
+       "Reach the node through these jump hosts, first hop first (as ssh "
+       "-J; \"none\" ignores ssh_config's ProxyJump)",
+       "[USER@]HOST[:PORT][,...]"},
       {"log-level", 0, 0, G_OPTION_ARG_STRING, &a->log_level,
        "error, warning, info, debug", "LEVEL"},
       {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "Log file",
@@ -106,6 +112,9 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
   cfg->key_passphrase = g_strdup(a->passphrase);
   cfg->known_hosts = g_strdup(a->known_hosts);
   cfg->accept_new_host_key = a->accept_new;
+  if (!ncap_jump_check_spec(a->proxyjump, error))
+    return FALSE;
+  cfg->proxy_jump = g_strdup(a->proxyjump);
   return TRUE;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli-jobs.h"
+#include "jump.h"
 #include "ncap-error.h"
 #include "multi.h"
 #include "node.h"
@@ -28,7 +29,7 @@ typedef struct {
   char *control_in, *control_out;
   /* Node */
   char *host, *port, *user, *password, *password_file, *sshkey, *passphrase;
-  char *known_hosts, *accept_new, *connect_timeout, *helper;
+  char *known_hosts, *accept_new, *connect_timeout, *helper, *proxyjump;
   /* Capture */
   char *remote_iface, *remote_filter, *src_host, *dst_host, *src_port,
       *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
@@ -50,6 +51,7 @@ extcap_args_clear(ExtcapArgs *a)
       &a->control_in, &a->control_out, &a->host, &a->port, &a->user,
       &a->password, &a->password_file, &a->sshkey, &a->passphrase,
       &a->known_hosts, &a->accept_new, &a->connect_timeout, &a->helper,
+      &a->proxyjump,
       &a->remote_iface, &a->remote_filter, &a->src_host, &a->dst_host,
       &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
       &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
@@ -233,6 +235,11 @@ print_config(void)
       "arg {number=33}{call=--merge-window-mb}{display=Merge memory (MiB)}"
       "{type=unsigned}{default=32}{range=1,4096}{tooltip=Most bytes held "
       "for ordering, all nodes together}{group=Multi-node}",
+      "arg {number=37}{call=--proxyjump}{display=Jump host(s)}{type=string}"
+      "{tooltip=Reach the node(s) through these SSH jump hosts, first hop "
+      "first: [user@]host[:port][,...] (as ssh -J); each jump host's key is "
+      "checked against the same known_hosts; empty: ssh_config's ProxyJump}"
+      "{group=Node}",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
     printf("%s\n", lines[i]);
@@ -291,6 +298,10 @@ ssh_config_from_args(const ExtcapArgs *a, NcapSshConfig *cfg,
   cfg->key_file = g_strdup(a->sshkey);
   cfg->key_passphrase = g_strdup(a->passphrase);
   cfg->known_hosts = g_strdup(a->known_hosts);
+  if (!ncap_jump_check_spec(a->proxyjump, error))
+    return FALSE;
+  cfg->proxy_jump = g_strdup(a->proxyjump && *a->proxyjump ? a->proxyjump
+                                                           : NULL);
   return TRUE;
 }
 
@@ -593,6 +604,8 @@ ncap_extcap_run(int argc, char **argv, GError **error)
        "Connect time-out", "S"},
       {"remote-helper", 0, 0, G_OPTION_ARG_STRING, &a.helper,
        "Helper on the node", "PATH"},
+      {"proxyjump", 0, 0, G_OPTION_ARG_STRING, &a.proxyjump,
+       "Jump hosts", "[USER@]HOST[:PORT][,...]"},
       {"remote-interface", 0, 0, G_OPTION_ARG_STRING, &a.remote_iface,
        "Interface on the node", "IFACE"},
       {"remote-filter", 0, 0, G_OPTION_ARG_STRING, &a.remote_filter,

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "jump.h"
 #include "ncap-error.h"
 #include "options.h"
 
@@ -24,6 +25,7 @@ struct NcapSsh {
   NcapSshConfig cfg;
   ssh_session session;
   GPtrArray *channels; /* ssh_channel, freed before the session */
+  NcapJump *jump;      /* the path through jump hosts, freed after it */
 };
 
 /* ---- logging ---------------------------------------------------------- */
@@ -115,6 +117,7 @@ ncap_ssh_config_clear(NcapSshConfig *cfg)
     memset(cfg->key_passphrase, 0, strlen(cfg->key_passphrase));
   g_free(cfg->key_passphrase);
   g_free(cfg->known_hosts);
+  g_free(cfg->proxy_jump);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -129,6 +132,7 @@ ncap_ssh_config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
   dst->key_file = g_strdup(src->key_file);
   dst->key_passphrase = g_strdup(src->key_passphrase);
   dst->known_hosts = g_strdup(src->known_hosts);
+  dst->proxy_jump = g_strdup(src->proxy_jump);
 }
 
 gboolean
@@ -257,6 +261,7 @@ ncap_ssh_free(NcapSsh *ssh)
     ssh_disconnect(ssh->session);
     ssh_free(ssh->session);
   }
+  ncap_jump_free(ssh->jump);
   ncap_ssh_config_clear(&ssh->cfg);
   g_free(ssh);
 }
@@ -484,6 +489,61 @@ tune_socket(ssh_session session, unsigned keepalive)
              sizeof user_timeout);
 }
 
+/* The jump list for this session: --proxyjump, else ssh_config's
+ * ProxyJump (libssh 0.10 turns it into an "ssh -W" ProxyCommand, which we
+ * take back and do ourselves). Any other ProxyCommand is left to libssh
+ * (POSIX only: it runs it with /bin/sh). Transfer full; NULL = direct. */
+static char *
+ncap_ssh_take_proxy(NcapSsh *ssh)
+{
+  ssh_session s = ssh->session;
+  char *pc = NULL;
+  char *spec = NULL;
+
+  if (ssh->cfg.proxy_jump != NULL && *ssh->cfg.proxy_jump != '\0') {
+    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
+    if (g_ascii_strcasecmp(ssh->cfg.proxy_jump, "none") == 0)
+      return NULL;
+    return g_strdup(ssh->cfg.proxy_jump);
+  }
+  if (ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &pc) != SSH_OK || pc == NULL)
+    return NULL;
+  spec = ncap_jump_spec_from_proxycommand(pc);
+  if (spec != NULL) {
+    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
+    ncap_ssh_log("ssh_config: ProxyJump %s", spec);
+  } else {
+    ncap_ssh_log("ssh_config: ProxyCommand %s", pc);
+  }
+  ssh_string_free_char(pc);
+  return spec;
+}
+
+/* Open the path through the jump hosts and give its socket to the
+ * session: the node's name as ssh_config resolved it (HostName, Port) is
+ * looked up by the last jump host, as OpenSSH's ProxyJump does. */
+static gboolean
+connect_via_jump(NcapSsh *ssh, const char *spec, GError **error)
+{
+  char *target = NULL;
+  unsigned int port = 22;
+  int fd = -1;
+
+  if (ssh_options_get(ssh->session, SSH_OPTIONS_HOST, &target) != SSH_OK ||
+      target == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "bad host name %s",
+                ssh->cfg.host);
+    return FALSE;
+  }
+  ssh_options_get_port(ssh->session, &port);
+  ssh->jump = ncap_jump_open(&ssh->cfg, spec, target, (int)port, &fd, error);
+  ssh_string_free_char(target);
+  if (ssh->jump == NULL)
+    return FALSE;
+  ssh_options_set(ssh->session, SSH_OPTIONS_FD, &fd);
+  return TRUE;
+}
+
 gboolean
 ncap_ssh_connect(NcapSsh *ssh, GError **error)
 {
@@ -505,8 +565,13 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
                 ssh->cfg.host);
     return FALSE;
   }
+  /* One home for ssh_config, known_hosts and default keys: libssh would
+   * read the passwd entry's .ssh while GLib (known_hosts) reads $HOME. */
+  g_autofree char *ssh_dir = g_build_filename(g_get_home_dir(), ".ssh", NULL);
+  ssh_options_set(s, SSH_OPTIONS_SSH_DIR, ssh_dir);
   ssh_options_parse_config(s, NULL);
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  g_autofree char *jump_spec = ncap_ssh_take_proxy(ssh);
   if (ssh->cfg.port > 0)
     ssh_options_set(s, SSH_OPTIONS_PORT, &ssh->cfg.port);
   if (ssh->cfg.user != NULL && *ssh->cfg.user != '\0')
@@ -519,8 +584,11 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, NCAP_SSH_CIPHERS);
   ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no");
 
-  ncap_ssh_log("connecting to %s port %d (timeout %ld s)", ssh->cfg.host,
-               ssh->cfg.port ? ssh->cfg.port : 22, timeout);
+  if (jump_spec != NULL && !connect_via_jump(ssh, jump_spec, error))
+    return FALSE;
+  ncap_ssh_log("connecting to %s port %d (timeout %ld s)%s%s", ssh->cfg.host,
+               ssh->cfg.port ? ssh->cfg.port : 22, timeout,
+               jump_spec ? " via " : "", jump_spec ? jump_spec : "");
   if (ssh_connect(s) != SSH_OK) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
                 "cannot connect to %s port %d: %s", ssh->cfg.host,
