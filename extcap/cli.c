@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agentless.h"
 #include "jump.h"
 #include "multi.h"
 #include "ncap-error.h"
@@ -154,6 +155,7 @@ verb_capture(int argc, char **argv, GError **error)
   g_auto(NcapCaptureOpts) opts = {0};
   g_autoptr(GPtrArray) hosts = NULL;
   g_autofree char *out = NULL, *window_ms = NULL, *window_mb = NULL;
+  g_autofree char *capture_with = NULL, *remote_priv = NULL;
   gboolean clock_correct = FALSE;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
@@ -168,6 +170,16 @@ verb_capture(int argc, char **argv, GError **error)
        "Longest wait for slower nodes (1-60000, default 500)", "MS"},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
        "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
+      {"capture-with", 0, 0, G_OPTION_ARG_STRING, &capture_with,
+       "Capture program on the node: auto (default: nodecap-helper, else "
+       "dumpcap, else tcpdump), helper, dumpcap, tcpdump. Without the helper "
+       "there is no node policy or audit, and --sample, --sample-by and "
+       "--byte-limit are refused (every packet would still cross the link)",
+       "auto|helper|dumpcap|tcpdump"},
+      {"remote-priv", 0, 0, G_OPTION_ARG_STRING, &remote_priv,
+       "Run dumpcap/tcpdump on the node through sudo -n or doas -n (never "
+       "prompts; a password request is an error, exit 18)",
+       "none|sudo|doas"},
       {NULL},
   };
   g_autoptr(GOptionContext) ctx =
@@ -210,6 +222,14 @@ verb_capture(int argc, char **argv, GError **error)
                                            4096, &mo.window_mb, error))
     return FALSE;
   mo.clock_correct = clock_correct;
+  if (!ncap_capture_with_parse(capture_with, &mo.capture_with, error) ||
+      !ncap_remote_priv_parse(remote_priv, &mo.remote_priv, error))
+    return FALSE;
+  if (mo.capture_with == NCAP_CAPTURE_WITH_DUMPCAP ||
+      mo.capture_with == NCAP_CAPTURE_WITH_TCPDUMP) {
+    if (!ncap_agentless_check_opts(&opts, error))
+      return FALSE;
+  }
   hosts = ncap_multi_parse_hosts(host, error);
   if (hosts == NULL)
     return FALSE;
