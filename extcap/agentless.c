@@ -221,9 +221,10 @@ ncap_agentless_command(const char *program, const char *path,
   add(argv, "-c");
   add(argv, wrapper);
   add(argv, "nodecap-agentless");
+  guint64 stall = opts->stall_timeout ? opts->stall_timeout : 30;
   g_ptr_array_add(argv, g_strdup_printf(
                             "%" G_GUINT64_FORMAT,
-                            opts->stall_timeout ? opts->stall_timeout : 30));
+                            MAX(stall, 3 * NCAP_AGENTLESS_HEARTBEAT_S)));
   g_ptr_array_add(argv, g_strdup_printf("%" G_GUINT64_FORMAT, tl));
   add(argv, dumpcap ? "opt" : "arg");
   add(argv, filter);

@@ -33,8 +33,9 @@ typedef enum {
   NCAP_REMOTE_PRIV_DOAS,
 } NcapRemotePriv;
 
-/* Seconds between two heartbeats the client writes to the wrapper. */
-#define NCAP_AGENTLESS_HEARTBEAT_S 5
+/* Seconds between two heartbeats the client writes to the wrapper; the
+ * wrapper's stall time-out is at least 3 of them. */
+#define NCAP_AGENTLESS_HEARTBEAT_S 2
 
 /* "auto|helper|dumpcap|tcpdump" (NULL/"" = auto); "none|sudo|doas". */
 gboolean ncap_capture_with_parse(const char *text, NcapCaptureWith *out,
