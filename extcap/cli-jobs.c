@@ -111,8 +111,10 @@ set_helper_error(GError **error, const char *host, const char *helper,
   g_autofree char *line = ncap_ssh_last_line(err_text);
   if (status == 127)
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: helper %s not found on the node (exit 127)%s%s", host,
-                helper, *line ? ": " : "", line);
+                "%s: helper %s not found on the node (exit 127): saved "
+                "captures need nodecap-helper (live captures work without "
+                "it)%s%s",
+                host, helper, *line ? "; " : "", line);
   else if (status < 0)
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
                 "%s: the helper ended without an exit status%s%s", host,
