@@ -247,18 +247,22 @@ ncap_agentless_command(const char *program, const char *path,
                     g_strdup_printf("%" G_GUINT64_FORMAT, opts->packet_limit));
   }
   if (dumpcap) {
-    /* pcapng to stdout; its ISB carries the drops. -B in MiB. */
+    /* pcapng to stdout; its ISB carries the drops. -B in MiB (as the
+     * helper's default). */
     add(argv, "-q");
     add(argv, "-B");
-    add(argv, "32");
+    add(argv, "64");
     add(argv, "-w");
     add(argv, "-");
   } else {
-    /* -U: each packet leaves at once; -B in KiB. */
+    /* -U: each packet leaves once libpcap hands it over; -B in KiB: 64
+     * MiB of kernel buffer, the helper's default (remote/capture.c). No
+     * --immediate-mode: libpcap then leaves TPACKET_V3 for a ring of
+     * snaplen-sized frames (a few hundred at 262144), which lost 71 % of
+     * a 200k-packet burst in bench/run.sh. */
     add(argv, "-U");
-    add(argv, "--immediate-mode");
     add(argv, "-B");
-    add(argv, "32768");
+    add(argv, "65536");
     add(argv, "-n");
     add(argv, "-w");
     add(argv, "-");
