@@ -10,7 +10,8 @@
 #  - --capture-with dumpcap: "no capture program on the node", exit 17
 #    (CLI, and tshark's "Error by extcap pipe:");
 #  - --remote-priv sudo: "sudo on the node asks for a password", exit 18;
-#  - --sample with tcpdump: refused before connecting, exit 2.
+#  - --sample with tcpdump: refused before connecting, exit 2;
+#  - `nodecap start` (a saved capture): needs the helper, says so, exit 13.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
 MIN=$NCAP_TMP/minbin
@@ -63,6 +64,13 @@ one_error() {
 one_error no-dumpcap 17 "127.0.0.1: no capture program on the node (dumpcap not found" --capture-with dumpcap
 one_error sudo-password 18 "127.0.0.1: sudo on the node asks for a password" --capture-with tcpdump --remote-priv sudo
 one_error sample 2 "--sample needs nodecap-helper on the node" --capture-with tcpdump --sample 10
+
+# Saved captures need the helper: `start` says so.
+"$NC" start 127.0.0.1 "${OPTS[@]}" -i lo >/dev/null 2>"$NCAP_TMP/start.err"
+rc=$?
+ncap_log "start without the helper: exit $rc: $(cat "$NCAP_TMP/start.err")"
+ncap_assert_eq 13 "$rc" "start without the helper: exit status"
+ncap_assert_contains "$(cat "$NCAP_TMP/start.err")" "saved captures need nodecap-helper" "start without the helper"
 
 # The same refusal through tshark.
 tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o "extcap.nodecap.remotehelper:$NOHELPER" \

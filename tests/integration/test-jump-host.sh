@@ -8,9 +8,11 @@
 #    datagram A sends to C, and so does `tshark -i nodecap` with
 #    extcap.nodecap.proxyjump;
 #  - B's key unknown, or changed, in known_hosts: refused with a "jump host"
-#    line and exit 16; C's own key unknown behind a good jump: exit 11;
+#    line and exit 16; C's own key unknown behind a good jump: exit 11; B
+#    refusing our key: exit 15;
 #  - a Host alias with ProxyJump in $HOME/.ssh/config, with the key and
 #    known_hosts taken from $HOME/.ssh (no --sshkey/--known-hosts): works;
+#    so does another ProxyCommand there (run by libssh: POSIX only);
 #  - A, B and C in one multi-node capture through B: each sees its
 #    datagrams; no nodecap-helper is left anywhere.
 source "$(dirname "$0")/../lib/common.sh"
@@ -137,6 +139,19 @@ CFG
 grep -q '^data0 ' "$NCAP_TMP/alias.out" || ncap_fail "alias: data0 not listed: $(cat "$NCAP_TMP/alias.out")"
 grep -q "ssh_config: ProxyJump bastion" "$LOG" || ncap_fail "the alias's ProxyJump is not in the log"
 ncap_log "Host alias node-c (ProxyJump bastion) from \$HOME/.ssh/config: interfaces listed"
+# Any other ProxyCommand is run by libssh (POSIX): here one that enters
+# B's namespace and connects from there.
+cat >"$HOME/.ssh/config" <<CFG
+Host node-c-pc
+  HostName $NODE_C
+  User root
+  ProxyCommand ip netns exec $NS_B bash -c 'exec 3<>/dev/tcp/%h/%p; cat <&3 & exec cat >&3'
+CFG
+"$NC" interfaces node-c-pc --remote-helper "$NCAP_HELPER" --log-level info --log-file "$LOG" \
+  >"$NCAP_TMP/pc.out" 2>&1 || ncap_fail "ProxyCommand from ssh_config: $(cat "$NCAP_TMP/pc.out")"
+grep -q '^data0 ' "$NCAP_TMP/pc.out" || ncap_fail "ProxyCommand: data0 not listed: $(cat "$NCAP_TMP/pc.out")"
+grep -q "ssh_config: ProxyCommand ip netns exec" "$LOG" || ncap_fail "the ProxyCommand is not in the log"
+ncap_log "ProxyCommand from \$HOME/.ssh/config (run by libssh): interfaces listed"
 rm -f "$HOME/.ssh/config" "$HOME/.ssh/id_ed25519" "$HOME/.ssh/known_hosts"
 
 # 6. Three nodes through one jump host.
