@@ -264,3 +264,50 @@ ncap_jump_free(NcapJump *j)
   g_free(j->name);
   g_free(j);
 }
+
+char *
+ncap_jump_spec_for_session(ssh_session s, const NcapSshConfig *cfg)
+{
+  char *pc = NULL;
+  char *spec = NULL;
+
+  if (cfg->proxy_jump != NULL && *cfg->proxy_jump != '\0') {
+    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
+    if (g_ascii_strcasecmp(cfg->proxy_jump, "none") == 0)
+      return NULL;
+    return g_strdup(cfg->proxy_jump);
+  }
+  if (ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &pc) != SSH_OK || pc == NULL)
+    return NULL;
+  spec = ncap_jump_spec_from_proxycommand(pc);
+  if (spec != NULL) {
+    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
+    ncap_ssh_log("ssh_config: ProxyJump %s", spec);
+  } else {
+    ncap_ssh_log("ssh_config: ProxyCommand %s", pc);
+  }
+  ssh_string_free_char(pc);
+  return spec;
+}
+
+NcapJump *
+ncap_jump_attach(ssh_session s, const NcapSshConfig *cfg, const char *spec,
+                 GError **error)
+{
+  char *target = NULL;
+  unsigned int port = 22;
+  int fd = -1;
+
+  if (ssh_options_get(s, SSH_OPTIONS_HOST, &target) != SSH_OK ||
+      target == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "bad host name %s",
+                cfg->host);
+    return NULL;
+  }
+  ssh_options_get_port(s, &port);
+  NcapJump *jump = ncap_jump_open(cfg, spec, target, (int)port, &fd, error);
+  ssh_string_free_char(target);
+  if (jump != NULL)
+    ssh_options_set(s, SSH_OPTIONS_FD, &fd);
+  return jump;
+}

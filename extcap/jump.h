@@ -31,6 +31,20 @@ NcapJump *ncap_jump_open(const NcapSshConfig *base, const char *spec,
                          const char *host, int port, int *fd_out,
                          GError **error);
 
+/* For a session whose host and ssh_config are set: the jump list to use
+ * (--proxyjump, else ssh_config's ProxyJump, which libssh 0.10 turned
+ * into an "ssh -W" ProxyCommand that we take back and do ourselves), or
+ * NULL to connect directly. Any other ProxyCommand is left to libssh
+ * (POSIX only: it runs it with /bin/sh). Transfer full. */
+char *ncap_jump_spec_for_session(ssh_session s, const NcapSshConfig *cfg);
+
+/* Open the path to the session's host and port as ssh_config resolved
+ * them (HostName, Port: the last jump host looks the name up, as with
+ * OpenSSH's ProxyJump) and give its socket to s (SSH_OPTIONS_FD).
+ * Transfer full. */
+NcapJump *ncap_jump_attach(ssh_session s, const NcapSshConfig *cfg,
+                           const char *spec, GError **error);
+
 /* Stop the pump and close the jump sessions (after the node's session is
  * freed). */
 void ncap_jump_free(NcapJump *jump);

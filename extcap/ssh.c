@@ -489,61 +489,6 @@ tune_socket(ssh_session session, unsigned keepalive)
              sizeof user_timeout);
 }
 
-/* The jump list for this session: --proxyjump, else ssh_config's
- * ProxyJump (libssh 0.10 turns it into an "ssh -W" ProxyCommand, which we
- * take back and do ourselves). Any other ProxyCommand is left to libssh
- * (POSIX only: it runs it with /bin/sh). Transfer full; NULL = direct. */
-static char *
-ncap_ssh_take_proxy(NcapSsh *ssh)
-{
-  ssh_session s = ssh->session;
-  char *pc = NULL;
-  char *spec = NULL;
-
-  if (ssh->cfg.proxy_jump != NULL && *ssh->cfg.proxy_jump != '\0') {
-    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
-    if (g_ascii_strcasecmp(ssh->cfg.proxy_jump, "none") == 0)
-      return NULL;
-    return g_strdup(ssh->cfg.proxy_jump);
-  }
-  if (ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &pc) != SSH_OK || pc == NULL)
-    return NULL;
-  spec = ncap_jump_spec_from_proxycommand(pc);
-  if (spec != NULL) {
-    ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
-    ncap_ssh_log("ssh_config: ProxyJump %s", spec);
-  } else {
-    ncap_ssh_log("ssh_config: ProxyCommand %s", pc);
-  }
-  ssh_string_free_char(pc);
-  return spec;
-}
-
-/* Open the path through the jump hosts and give its socket to the
- * session: the node's name as ssh_config resolved it (HostName, Port) is
- * looked up by the last jump host, as OpenSSH's ProxyJump does. */
-static gboolean
-connect_via_jump(NcapSsh *ssh, const char *spec, GError **error)
-{
-  char *target = NULL;
-  unsigned int port = 22;
-  int fd = -1;
-
-  if (ssh_options_get(ssh->session, SSH_OPTIONS_HOST, &target) != SSH_OK ||
-      target == NULL) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "bad host name %s",
-                ssh->cfg.host);
-    return FALSE;
-  }
-  ssh_options_get_port(ssh->session, &port);
-  ssh->jump = ncap_jump_open(&ssh->cfg, spec, target, (int)port, &fd, error);
-  ssh_string_free_char(target);
-  if (ssh->jump == NULL)
-    return FALSE;
-  ssh_options_set(ssh->session, SSH_OPTIONS_FD, &fd);
-  return TRUE;
-}
-
 gboolean
 ncap_ssh_connect(NcapSsh *ssh, GError **error)
 {
@@ -571,7 +516,7 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
   ssh_options_set(s, SSH_OPTIONS_SSH_DIR, ssh_dir);
   ssh_options_parse_config(s, NULL);
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
-  g_autofree char *jump_spec = ncap_ssh_take_proxy(ssh);
+  g_autofree char *jump_spec = ncap_jump_spec_for_session(s, &ssh->cfg);
   if (ssh->cfg.port > 0)
     ssh_options_set(s, SSH_OPTIONS_PORT, &ssh->cfg.port);
   if (ssh->cfg.user != NULL && *ssh->cfg.user != '\0')
@@ -584,7 +529,8 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, NCAP_SSH_CIPHERS);
   ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no");
 
-  if (jump_spec != NULL && !connect_via_jump(ssh, jump_spec, error))
+  if (jump_spec != NULL &&
+      (ssh->jump = ncap_jump_attach(s, &ssh->cfg, jump_spec, error)) == NULL)
     return FALSE;
   ncap_ssh_log("connecting to %s port %d (timeout %ld s)%s%s", ssh->cfg.host,
                ssh->cfg.port ? ssh->cfg.port : 22, timeout,
