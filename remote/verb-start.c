@@ -13,6 +13,7 @@
 #include "jobstore.h"
 #include "ncap-error.h"
 #include "security.h"
+#include "upload-status.h"
 #include "uploader.h"
 #include "worker.h"
 
