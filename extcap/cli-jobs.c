@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "goption.h"
 #include "node.h"
 
 /* A status/list/delete answers at once; start waits up to 30 s for the
@@ -103,26 +104,6 @@ helper_command(const char *helper, const char *verb, const char *const *args)
   return g_string_free(cmd, FALSE);
 }
 
-/* The helper's failure as our error: its one line, its exit status. */
-static void
-set_helper_error(GError **error, const char *host, const char *helper,
-                 int status, const char *err_text)
-{
-  g_autofree char *line = ncap_ssh_last_line(err_text);
-  if (status == 127)
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: helper %s not found on the node (exit 127)%s%s", host,
-                helper, *line ? ": " : "", line);
-  else if (status < 0)
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: the helper ended without an exit status%s%s", host,
-                *line ? ": " : "", line);
-  else
-    g_set_error(error, NCAP_ERROR, ncap_ssh_remote_error_code(status),
-                "%s: %s (exit %d)", host,
-                *line ? line : "the helper failed without a message", status);
-}
-
 /* Run one helper command to its end; its stdout is appended to out. */
 static gboolean
 run_helper(NcapSsh *ssh, const char *host, const char *helper,
@@ -136,7 +117,7 @@ run_helper(NcapSsh *ssh, const char *host, const char *helper,
   if (!ncap_ssh_run(ssh, cmd, timeout_ms, out, err, &status, error))
     return FALSE;
   if (status != 0) {
-    set_helper_error(error, host, helper, status, err->str);
+    ncap_node_set_helper_error(error, host, helper, status, err->str);
     return FALSE;
   }
   return TRUE;
@@ -471,7 +452,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     return FALSE;
   }
   if (status != 0) {
-    set_helper_error(error, t->label, req->helper, status, err->str);
+    ncap_node_set_helper_error(error, t->label, req->helper, status, err->str);
     goto fail;
   }
   if (rename(part, path) != 0) {
@@ -957,17 +938,6 @@ run_on_hosts(const JobRequest *req, const NcapCliSsh *ssh_args,
   return FALSE;
 }
 
-static gboolean
-parse_or_fail(GOptionContext *ctx, char ***args, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  if (!g_option_context_parse_strv(ctx, args, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 gboolean
 ncap_cli_jobs_run(int argc, char **argv, GError **error)
 {
@@ -1060,7 +1030,7 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   if (req.verb == VERB_FETCH)
     g_option_context_add_main_entries(ctx, fetch_entries, NULL);
   g_option_context_add_group(ctx, ncap_cli_ssh_group(sa));
-  if (!parse_or_fail(ctx, &args, error))
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error))
     return FALSE;
 
   /* args: nodecap VERB HOSTS [positional...] */

@@ -23,6 +23,7 @@
 #include "fdio.h"
 #include "helper.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "pcapng.h"
 #include "queue.h"
 #include "security.h"
@@ -151,11 +152,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   /* Policy before anything else: a denied call opens nothing. */
   if (!ncap_policy_require(h, "capture.stream", error))
     goto out;
-  if (!g_option_context_parse(ctx, &argc, &argv, error)) {
-    if (*error)
-      (*error)->domain = NCAP_ERROR, (*error)->code = NCAP_ERROR_INVALID;
+  if (!ncap_goption_parse(ctx, NULL, &argc, &argv, error))
     goto out;
-  }
   if (argc > 1) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
                 "stream: unexpected argument \"%s\"", argv[1]);
