@@ -22,7 +22,7 @@
 #include "node.h"
 #include "relay.h"
 
-/* libssh grows a channel's window to the size of a read (FACTS.md). */
+/* libssh grows a channel's window to the size of a read (docs/wireshark-facts.md). */
 #define MULTI_BUF_SIZE (4u << 20)
 /* Reads of one node per round before the others get their turn. */
 #define MULTI_READS_PER_ROUND 4

@@ -18,7 +18,7 @@
  * do: one poll() and one recv() of at most MAX_BUF_SIZE (4096, fixed when
  * libssh is built; socket.c). The rest is ours to keep small:
  *
- * - The channel window. libssh grows it to the size of a read (FACTS.md),
+ * - The channel window. libssh grows it to the size of a read (docs/wireshark-facts.md),
  *   and a big window keeps a long fat path full, but it sends a
  *   WINDOW_ADJUST (a sendto()) on every read whose size exceeds what the
  *   window and its buffer hold, so a read of a constant 4 MiB sent one per

@@ -40,7 +40,7 @@
  * under tshark lost 25 % that way, as osdrop). */
 #define QUEUE_MIN_FREE (2 * NCAP_CAPTURE_BLOCK_MAX)
 /* ISBs go out periodically: tshark closes the fifo before it signals the
- * extcap, so an ISB written only at the very end is lost (FACTS.md). */
+ * extcap, so an ISB written only at the very end is lost (docs/wireshark-facts.md). */
 #define ISB_PERIOD_US (1 * G_USEC_PER_SEC)
 /* At the end, how long to keep trying to hand over what is queued. */
 #define DRAIN_US (2 * G_USEC_PER_SEC)
