@@ -81,36 +81,13 @@ host_task_free(HostTask *t)
 
 /* ---- talking to the helper -------------------------------------------- */
 
-static void
-append_word(GString *cmd, const char *word)
-{
-  g_autofree char *q = g_shell_quote(word);
-  if (cmd->len > 0)
-    g_string_append_c(cmd, ' ');
-  g_string_append(cmd, q);
-}
-
-/* "<helper> <verb> <args...>", every word quoted: the node may run the
- * helper as a forced command that splits it with g_shell_parse_argv.
- * Transfer full. */
-static char *
-helper_command(const char *helper, const char *verb, const char *const *args)
-{
-  GString *cmd = g_string_new(NULL);
-  append_word(cmd, helper);
-  append_word(cmd, verb);
-  for (const char *const *a = args; a && *a; a++)
-    append_word(cmd, *a);
-  return g_string_free(cmd, FALSE);
-}
-
 /* Run one helper command to its end; its stdout is appended to out. */
 static gboolean
 run_helper(NcapSsh *ssh, const char *host, const char *helper,
            const char *verb, const char *const *args, int timeout_ms,
            GString *out, GError **error)
 {
-  g_autofree char *cmd = helper_command(helper, verb, args);
+  g_autofree char *cmd = ncap_node_helper_command(helper, verb, args);
   g_autoptr(GString) err = g_string_new(NULL);
   int status = -1;
 
@@ -345,7 +322,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
   g_autofree char *part = g_build_filename(req->outdir, part_name, NULL);
   g_autofree char *bad = g_strdup_printf("%s.bad", path);
   const char *args[] = {id, f->name, NULL};
-  g_autofree char *cmd = helper_command(req->helper, "fetch", args);
+  g_autofree char *cmd = ncap_node_helper_command(req->helper, "fetch", args);
   g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
   g_autoptr(GString) err = g_string_new(NULL);
   g_autofree char *buf = g_malloc(FETCH_CHUNK);

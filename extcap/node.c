@@ -48,6 +48,17 @@ ncap_node_set_helper_error(GError **error, const char *host, const char *helper,
 }
 
 char *
+ncap_node_helper_command(const char *helper, const char *verb, const char *const *args)
+{
+  GString *cmd = g_string_new(NULL);
+  append_word(cmd, helper);
+  append_word(cmd, verb);
+  for (const char *const *a = args; a && *a; a++)
+    append_word(cmd, *a);
+  return g_string_free(cmd, FALSE);
+}
+
+char *
 ncap_node_stream_command(const char *helper, const char *node,
                          const NcapCaptureOpts *opts)
 {

@@ -28,6 +28,12 @@ char *ncap_node_helper_failure(const char *helper, int status, const char *err,
 void ncap_node_set_helper_error(GError **error, const char *host, const char *helper,
                                 int status, const char *err);
 
+/* "<helper> <verb> <args...>", every word quoted with g_shell_quote: the
+ * node may run the helper as a forced command that splits it with
+ * g_shell_parse_argv. Transfer full. */
+char *ncap_node_helper_command(const char *helper, const char *verb,
+                               const char *const *args);
+
 /* "<helper> stream --node <node> <capture argv>", quoted. Transfer full. */
 char *ncap_node_stream_command(const char *helper, const char *node,
                                const NcapCaptureOpts *opts);

@@ -84,6 +84,23 @@ test_every_word_quoted(void)
   ncap_capture_opts_clear(&opts);
 }
 
+/* A job verb's command line: every word quoted, parsed back unchanged. */
+static void
+test_helper_command(void)
+{
+  const char *args[] = {"--json", "it's; rm -rf /", "$(id)", NULL};
+  g_autofree char *cmd = ncap_node_helper_command("/opt/nodecap-helper", "status", args);
+  g_auto(GStrv) back = parse_back(cmd);
+  g_assert_cmpuint(g_strv_length(back), ==, 5);
+  g_assert_cmpstr(back[0], ==, "/opt/nodecap-helper");
+  g_assert_cmpstr(back[1], ==, "status");
+  g_assert_cmpstr(back[2], ==, "--json");
+  g_assert_cmpstr(back[3], ==, "it's; rm -rf /");
+  g_assert_cmpstr(back[4], ==, "$(id)");
+  g_autofree char *bare = ncap_node_helper_command("h", "list", NULL);
+  g_assert_cmpstr(bare, ==, "'h' 'list'");
+}
+
 /* One mapping for every caller (relay, multi-node, CLI jobs, interfaces):
  * 127, 126, no status, and the helper's own code with "(exit N)". */
 static void
@@ -127,5 +144,6 @@ main(int argc, char **argv)
   g_test_add_func("/node/command/hostile", test_hostile_text_stays_one_word);
   g_test_add_func("/node/command/quoted", test_every_word_quoted);
   g_test_add_func("/node/helper-failure", test_helper_failure);
+  g_test_add_func("/node/command/job-verb", test_helper_command);
   return g_test_run();
 }
