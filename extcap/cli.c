@@ -13,6 +13,7 @@
 #include "jump.h"
 #include "multi.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "node.h"
 #include "options.h"
 #include "ssh.h"
@@ -120,17 +121,6 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
 }
 
 static gboolean
-parse_or_fail(GOptionContext *ctx, char ***args, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  if (!g_option_context_parse_strv(ctx, args, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
 one_host(char **args, const char *verb, const char **host, GError **error)
 {
   /* args[0] is "nodecap", args[1] the verb. */
@@ -199,7 +189,7 @@ verb_capture(int argc, char **argv, GError **error)
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, cap_entries, NULL);
   g_option_context_add_group(ctx, ssh_group(&sa));
-  if (!parse_or_fail(ctx, &args, error) ||
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error) ||
       !one_host(args, "capture", &host, error))
     return FALSE;
   if (out == NULL) {
@@ -261,7 +251,7 @@ verb_interfaces(int argc, char **argv, GError **error)
   g_option_context_set_summary(ctx, "List the capturable interfaces of a node.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_group(ctx, ssh_group(&sa));
-  if (!parse_or_fail(ctx, &args, error) ||
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error) ||
       !one_host(args, "interfaces", &host, error))
     return FALSE;
   if (!ssh_config_from_cli(&sa, host, &cfg, error))

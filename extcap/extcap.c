@@ -15,6 +15,7 @@
 #include "cli-jobs.h"
 #include "jump.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "multi.h"
 #include "node.h"
 #include "options.h"
@@ -673,15 +674,12 @@ ncap_extcap_run(int argc, char **argv, GError **error)
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- nodecap extcap");
   g_auto(GStrv) args = g_strdupv(argv);
-  g_autoptr(GError) local = NULL;
 
   (void)argc;
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_help_enabled(ctx, FALSE);
-  if (!g_option_context_parse_strv(ctx, &args, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error))
     return FALSE;
-  }
   if (!ncap_ssh_log_init(a.log_level, a.log_file, error))
     return FALSE;
   ncap_ssh_log("extcap call:%s%s%s%s%s", a.list_interfaces ? " interfaces" : "",

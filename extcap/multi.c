@@ -22,7 +22,7 @@
 #include "node.h"
 #include "relay.h"
 
-/* libssh grows a channel's window to the size of a read (FACTS.md). */
+/* libssh grows a channel's window to the size of a read (docs/wireshark-facts.md). */
 #define MULTI_BUF_SIZE (4u << 20)
 /* Reads of one node per round before the others get their turn. */
 #define MULTI_READS_PER_ROUND 4
@@ -218,7 +218,7 @@ clock_read_line(MultiNode *nd, ssh_channel ch, GString *pending,
     if (ssh_channel_is_eof(ch)) {
       int code, status = ssh_channel_get_exit_status(ch);
       g_autofree char *text =
-          ncap_relay_helper_failure(nd->helper, status, err->str, &code);
+          ncap_node_helper_failure(nd->helper, status, err->str, &code);
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE, "clock: %s",
                   status == 0 ? "the helper ended without an answer" : text);
       return FALSE;
@@ -569,7 +569,7 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     } else {
       int code;
       g_autofree char *text =
-          ncap_relay_helper_failure(mu->helper, status, nd->err->str, &code);
+          ncap_node_helper_failure(mu->helper, status, nd->err->str, &code);
       node_fail(mu, nd, code, text, false);
     }
   }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Live capture on several nodes at once (DESIGN.md "Multi-node",
+/* Live capture on several nodes at once (docs/design.md "Multi-node",
  * docs/multinode.md): one SSH session per node, connected concurrently
  * (a thread per node, each with its own time-outs), the node's clock
  * offset measured at connect, every node's `nodecap-helper stream` merged

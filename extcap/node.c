@@ -19,6 +19,47 @@ append_word(GString *cmd, const char *word)
 }
 
 char *
+ncap_node_helper_failure(const char *helper, int status, const char *err, int *code)
+{
+  g_autofree char *line = ncap_ssh_last_line(err);
+  const char *sep = *line ? ": " : "";
+
+  *code = NCAP_ERROR_REMOTE;
+  if (status == 127)
+    return g_strdup_printf("helper %s not found on the node (exit 127)%s%s", helper, sep,
+                           line);
+  if (status == 126)
+    return g_strdup_printf("helper %s cannot be run on the node (exit 126)%s%s", helper,
+                           sep, line);
+  if (status < 0)
+    return g_strdup_printf("helper %s ended without an exit status%s%s", helper, sep, line);
+  *code = ncap_ssh_remote_error_code(status);
+  if (*line)
+    return g_strdup_printf("%s (exit %d)", line, status);
+  return g_strdup_printf("helper %s failed without a message (exit %d)", helper, status);
+}
+
+void
+ncap_node_set_helper_error(GError **error, const char *host, const char *helper, int status,
+                           const char *err)
+{
+  int code;
+  g_autofree char *text = ncap_node_helper_failure(helper, status, err, &code);
+  g_set_error(error, NCAP_ERROR, code, "%s: %s", host, text);
+}
+
+char *
+ncap_node_helper_command(const char *helper, const char *verb, const char *const *args)
+{
+  GString *cmd = g_string_new(NULL);
+  append_word(cmd, helper);
+  append_word(cmd, verb);
+  for (const char *const *a = args; a && *a; a++)
+    append_word(cmd, *a);
+  return g_string_free(cmd, FALSE);
+}
+
+char *
 ncap_node_stream_command(const char *helper, const char *node,
                          const NcapCaptureOpts *opts)
 {
@@ -177,15 +218,8 @@ ncap_node_interfaces(const NcapSshConfig *cfg, const char *helper,
     return list;
   }
   if (status != 0) {
-    g_autofree char *line = ncap_ssh_last_line(err->str);
-    if (status == 127)
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                  "%s: helper %s not found on the node (exit 127)%s%s",
-                  cfg->host, helper, *line ? ": " : "", line);
-    else
-      g_set_error(error, NCAP_ERROR, ncap_ssh_remote_error_code(status),
-                  "%s: %s", cfg->host,
-                  *line ? line : "the helper failed without a message");
+    ncap_node_set_helper_error(error, cfg->host, helper ? helper : NCAP_DEFAULT_HELPER,
+                               status, err->str);
     return NULL;
   }
   GPtrArray *list = parse_interfaces(cfg->host, out->str, error);

@@ -16,7 +16,7 @@
 #include "ncap-error.h"
 #include "options.h"
 
-/* aes128-gcm first: the fastest here (FACTS.md); then OpenSSH's defaults. */
+/* aes128-gcm first: the fastest here (docs/wireshark-facts.md); then OpenSSH's defaults. */
 #define NCAP_SSH_CIPHERS                                                    \
   "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,"                   \
   "aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr"

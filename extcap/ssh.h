@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The only module that talks libssh: one session to one node, strict
- * known_hosts checking against a file the user chose, agent/key/password
- * authentication with hard time-outs (never a prompt), and exec channels.
- * libssh's own log goes to the log file only: a stray line on stderr would
- * replace the one error line tshark shows. */
+/* The libssh session of one node: strict known_hosts checking against a
+ * file the user chose, agent/key/password authentication with hard
+ * time-outs (never a prompt), exec channels, libssh's log. This module
+ * owns the session; the modules that move a channel's bytes (relay.c,
+ * multi.c, cli-jobs.c) use libssh's channel calls (ssh_channel_*, and
+ * ssh_get_fd/ssh_get_error of the session) themselves; multi.c also opens
+ * its channels non-blocking. No other libssh call belongs outside this
+ * module (docs/design.md, Boundaries). libssh's own log goes to the log
+ * file only: a stray line on stderr would replace the one error line
+ * tshark shows. */
 #ifndef NCAP_SSH_H
 #define NCAP_SSH_H
 

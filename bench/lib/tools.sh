@@ -202,7 +202,7 @@ tool_stop() {
       kill -INT "$pid" 2>/dev/null
       _tool_wait "$pid"
       # sshdump leaves its remote tcpdump running after every stop
-      # (FACTS.md): count and kill it, by pid.
+      # (docs/wireshark-facts.md): count and kill it, by pid.
       sleep 0.5
       left=$(tool_node_pids sshdump)
       if [[ -n $left ]]; then

@@ -186,7 +186,7 @@ ncap_send_from_a() {
 }
 
 # ncap_plugin_tshark ARGS...: tshark as nobody with a private copy of the
-# nodecap plugin (Wireshark ignores personal plugins as root; FACTS.md).
+# nodecap plugin (Wireshark ignores personal plugins as root; docs/wireshark-facts.md).
 ncap_plugin_tshark() {
   local home="$NCAP_TMP/plugin-home"
   if [[ ! -d "$home" ]]; then
