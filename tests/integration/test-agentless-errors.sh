@@ -26,7 +26,7 @@ exit 1
 SH
 chmod 755 "$MIN/sudo" "$MIN"
 chmod 755 "$NCAP_TMP"
-NCAP_SSHD_SETENV="PATH=$MIN"
+export NCAP_SSHD_SETENV="PATH=$MIN"
 ncap_sshd_start
 NC=$NCAP_BUILD/extcap/nodecap
 PORT=$(ncap_random_port 40000 49000)
