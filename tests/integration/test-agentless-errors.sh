@@ -6,7 +6,8 @@
 # tcpdump — no nodecap-helper, no dumpcap — and a stand-in `sudo` that
 # answers as `sudo -n` does for an account that needs a password (we run
 # as root, where the real sudo never asks):
-#  - auto without helper and dumpcap: captured with tcpdump;
+#  - auto without helper and dumpcap: captured with tcpdump; --time-limit
+#    ends it (the wrapper's clock);
 #  - --capture-with dumpcap: "no capture program on the node", exit 17
 #    (CLI, and tshark's "Error by extcap pipe:");
 #  - --remote-priv sudo: "sudo on the node asks for a password", exit 18;
@@ -46,6 +47,15 @@ ncap_send_udp 5 "$PORT" auto
 ncap_wait_pid_exit $cpid 30 || ncap_fail "auto: exit $?: $(cat "$NCAP_TMP/auto.err")"
 grep -q "capturing with tcpdump" "$NCAP_EXTCAP_LOG" || ncap_fail "auto did not fall back to tcpdump: $(grep -i 'helper\|capturing' "$NCAP_EXTCAP_LOG" | tail -3)"
 ncap_assert_eq 5 "$(tshark -r "$NCAP_TMP/auto.pcapng" 2>/dev/null | wc -l)" "auto: packets"
+
+# --time-limit: the wrapper on the node ends tcpdump (it has no such option).
+t0=$SECONDS
+"$NC" capture 127.0.0.1 "${OPTS[@]}" --capture-with tcpdump -i lo -f "udp port $PORT" --time-limit 2 \
+  -w "$NCAP_TMP/tl.pcapng" 2>"$NCAP_TMP/tl.err" || ncap_fail "--time-limit: exit $?: $(cat "$NCAP_TMP/tl.err")"
+dt=$((SECONDS - t0))
+((dt >= 2 && dt <= 15)) || ncap_fail "--time-limit 2 took ${dt}s"
+ncap_wait_for 5 _no_prog || ncap_fail "--time-limit: tcpdump left"
+ncap_log "--time-limit 2 with tcpdump: ended after ${dt}s"
 
 # one_error NAME WANT_RC WANT_TEXT ARGS...: the CLI fails with one line.
 one_error() {
