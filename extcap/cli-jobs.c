@@ -81,6 +81,22 @@ host_task_free(HostTask *t)
 
 /* ---- talking to the helper -------------------------------------------- */
 
+/* A saved job needs the helper: capture without it is live only
+ * (docs/agentless.md). */
+static void
+jobs_helper_error(GError **error, const char *host, const char *helper,
+                  int status, const char *err)
+{
+  ncap_node_set_helper_error(error, host, helper, status, err);
+  if (status == 127 && error != NULL && *error != NULL) {
+    char *m = g_strdup_printf("%s; saved captures need nodecap-helper (live "
+                              "captures work without it)",
+                              (*error)->message);
+    g_free((*error)->message);
+    (*error)->message = m;
+  }
+}
+
 /* Run one helper command to its end; its stdout is appended to out. */
 static gboolean
 run_helper(NcapSsh *ssh, const char *host, const char *helper,
@@ -94,7 +110,7 @@ run_helper(NcapSsh *ssh, const char *host, const char *helper,
   if (!ncap_ssh_run(ssh, cmd, timeout_ms, out, err, &status, error))
     return FALSE;
   if (status != 0) {
-    ncap_node_set_helper_error(error, host, helper, status, err->str);
+    jobs_helper_error(error, host, helper, status, err->str);
     return FALSE;
   }
   return TRUE;
@@ -429,7 +445,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     return FALSE;
   }
   if (status != 0) {
-    ncap_node_set_helper_error(error, t->label, req->helper, status, err->str);
+    jobs_helper_error(error, t->label, req->helper, status, err->str);
     goto fail;
   }
   if (rename(part, path) != 0) {

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "agentless.h"
 #include "ncap-error.h"
 #include "relay.h"
 
@@ -163,6 +164,33 @@ parse_interfaces(const char *host, const char *json, GError **error)
   return g_steal_pointer(&list);
 }
 
+/* The helper's JSON form of a list made without it. Transfer full. */
+static char *
+ifaces_to_json(GPtrArray *list)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_array(b);
+  for (guint i = 0; i < list->len; i++) {
+    NcapNodeIface *f = g_ptr_array_index(list, i);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, f->name);
+    json_builder_set_member_name(b, "description");
+    json_builder_add_string_value(b, f->description ? f->description : "");
+    json_builder_set_member_name(b, "addresses");
+    json_builder_begin_array(b);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "up");
+    json_builder_add_boolean_value(b, f->up);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  g_autoptr(JsonGenerator) g = json_generator_new();
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  json_generator_set_root(g, root);
+  return json_generator_to_data(g, NULL);
+}
+
 GPtrArray *
 ncap_node_interfaces(const NcapSshConfig *cfg, const char *helper,
                      int timeout_ms, char **raw_json, GError **error)
@@ -180,6 +208,15 @@ ncap_node_interfaces(const NcapSshConfig *cfg, const char *helper,
     return NULL;
   if (!ncap_ssh_run(ssh, cmd->str, timeout_ms, out, err, &status, error))
     return NULL;
+  if (status == 127) {
+    /* No helper: the node's ip/tcpdump/dumpcap lists them (agentless). */
+    ncap_ssh_log("%s: helper %s not found (exit 127), listing interfaces "
+                 "without it", cfg->host, helper);
+    GPtrArray *list = ncap_agentless_interfaces(ssh, timeout_ms, error);
+    if (list != NULL && raw_json != NULL)
+      *raw_json = ifaces_to_json(list);
+    return list;
+  }
   if (status != 0) {
     ncap_node_set_helper_error(error, cfg->host, helper ? helper : NCAP_DEFAULT_HELPER,
                                status, err->str);

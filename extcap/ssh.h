@@ -30,6 +30,9 @@ typedef struct {
   unsigned keepalive;        /* seconds of silence before a dead path is
                               * probed, 0 = 15; a path that answers no
                               * probe is given up about 2x this later */
+  char *proxy_jump;          /* "[user@]host[:port][,...]" (jump.h); NULL
+                              * = ssh_config's ProxyJump/ProxyCommand,
+                              * "none" = connect directly */
 } NcapSshConfig;
 
 void ncap_ssh_config_clear(NcapSshConfig *cfg);
@@ -59,9 +62,12 @@ NcapSsh *ncap_ssh_new(const NcapSshConfig *cfg);
 void ncap_ssh_free(NcapSsh *ssh);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapSsh, ncap_ssh_free)
 
-/* Connect, verify the host key, authenticate. Errors: NCAP_ERROR_SSH,
- * NCAP_ERROR_HOSTKEY (message names host and SHA256 fingerprint),
- * NCAP_ERROR_AUTH. */
+/* Connect (through cfg's or ssh_config's jump hosts), verify the host
+ * key, authenticate. ssh_config, known_hosts and default keys come from
+ * $HOME/.ssh ($HOME when set, else the passwd entry's). Errors:
+ * NCAP_ERROR_SSH, NCAP_ERROR_HOSTKEY (message names host and SHA256
+ * fingerprint), NCAP_ERROR_AUTH; a jump host's NCAP_ERROR_JUMP,
+ * NCAP_ERROR_JUMP_HOSTKEY. */
 gboolean ncap_ssh_connect(NcapSsh *ssh, GError **error);
 
 /* Open a session channel and exec command (already quoted). Transfer
