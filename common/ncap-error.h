@@ -24,7 +24,11 @@ typedef enum {
   NCAP_ERROR_AUTH,           /* authentication failed                  exit 12 */
   NCAP_ERROR_REMOTE,         /* the node's helper failed               exit 13 */
   NCAP_ERROR_CONFIG,         /* bad policy/config file or setup        exit 14 */
+  NCAP_ERROR_MALFORMED,      /* a node's stream broke the pcapng checks exit 15 */
 } NcapErrorCode;
+
+/* The highest code above (the exit status range ends there). */
+#define NCAP_ERROR_LAST NCAP_ERROR_MALFORMED
 
 /* The process exit status for an error (1 when not ours). */
 int ncap_error_exit_status(const GError *error);

@@ -20,6 +20,7 @@
 #include "merge.h"
 #include "ncap-error.h"
 #include "node.h"
+#include "pcapng-check.h"
 #include "relay.h"
 
 /* libssh grows a channel's window to the size of a read (FACTS.md). */
@@ -143,6 +144,7 @@ typedef struct {
   gint64 last_io;
   bool eof_sent;
   GError *failure;
+  NcapPcapngCheck *check; /* the stream checks, before the merge */
 } MultiNode;
 
 static void
@@ -155,6 +157,7 @@ multi_node_free(MultiNode *nd)
   g_free(nd->clock_cmd);
   g_clear_error(&nd->connect_error);
   g_clear_error(&nd->failure);
+  ncap_pcapng_check_free(nd->check);
   g_free(nd->clock_note);
   if (nd->err)
     g_string_free(nd->err, TRUE);
@@ -445,9 +448,26 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     nd->last_io = now;
     mu->any_bytes = true;
     g_autoptr(GError) error = NULL;
-    if (!ncap_merge_feed(mu->merge, nd->idx, (const uint8_t *)buf, (gsize)r,
-                         now, &error)) {
-      node_fail(mu, nd, NCAP_ERROR_REMOTE, error->message, true);
+    /* The same checks as the single-node relay's: only the whole valid
+     * blocks before a violation reach the merge. */
+    if (nd->check == NULL)
+      nd->check = ncap_pcapng_check_new(NULL);
+    guint64 before = ncap_pcapng_check_fed(nd->check);
+    gboolean good = ncap_pcapng_check_feed(nd->check, (const uint8_t *)buf,
+                                           (gsize)r, &error);
+    guint64 valid = ncap_pcapng_check_valid_end(nd->check);
+    gsize take = good ? (gsize)r : valid > before ? (gsize)(valid - before) : 0;
+    g_autoptr(GError) merr = NULL;
+    if (take > 0 && !ncap_merge_feed(mu->merge, nd->idx, (const uint8_t *)buf,
+                                     take, now, &merr)) {
+      node_fail(mu, nd, NCAP_ERROR_MALFORMED, merr->message, true);
+      return false;
+    }
+    if (!good) {
+      g_autofree char *text = g_strdup_printf(
+          "node %s sent a malformed stream: %s; the %" G_GUINT64_FORMAT
+          " bytes before it are kept", nd->name, error->message, valid);
+      node_fail(mu, nd, NCAP_ERROR_MALFORMED, text, true);
       return false;
     }
     if (k == MULTI_READS_PER_ROUND - 1)

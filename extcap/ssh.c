@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "ncap-error.h"
+#include "ncap-text.h"
 #include "options.h"
 
 /* aes128-gcm first: the fastest here (FACTS.md); then OpenSSH's defaults. */
@@ -38,7 +39,10 @@ log_line(const char *tag, const char *text)
     return;
   g_autoptr(GDateTime) now = g_date_time_new_now_local();
   g_autofree char *ts = g_date_time_format(now, "%Y-%m-%d %H:%M:%S.%f");
-  fprintf(log_fp, "%s [%d] %s: %s\n", ts, (int)getpid(), tag, text);
+  /* Log lines quote nodes (banners, stderr, names): escaped and bounded,
+   * one line each. */
+  g_autofree char *clean = ncap_text_clean(text, -1, NCAP_TEXT_MESSAGE_MAX);
+  fprintf(log_fp, "%s [%d] %s: %s\n", ts, (int)getpid(), tag, clean);
   fflush(log_fp);
 }
 
@@ -607,8 +611,9 @@ ncap_ssh_last_line(const char *text)
   g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
   for (int i = (int)g_strv_length(lines) - 1; i >= 0; i--) {
     g_strstrip(lines[i]);
+    /* The node's text: escaped and cut before it reaches a terminal. */
     if (*lines[i] != '\0')
-      return g_strdup(lines[i]);
+      return ncap_text_clean(lines[i], -1, NCAP_TEXT_LINE_MAX);
   }
   return g_strdup("");
 }
