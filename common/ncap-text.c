@@ -53,6 +53,24 @@ ncap_text_clean(const char *text, gssize len, gsize max)
   return g_string_free(out, FALSE); /* transfer full */
 }
 
+char *
+ncap_text_clean_lines(const char *text, gsize max_per_line)
+{
+  GString *out = g_string_new(NULL);
+  const char *p = text ? text : "";
+  for (;;) {
+    const char *nl = strchr(p, '\n');
+    gsize n = nl ? (gsize)(nl - p) : strlen(p);
+    g_autofree char *line = ncap_text_clean(p, (gssize)n, max_per_line);
+    g_string_append(out, line);
+    if (!nl)
+      break;
+    g_string_append_c(out, '\n');
+    p = nl + 1;
+  }
+  return g_string_free(out, FALSE); /* transfer full */
+}
+
 gboolean
 ncap_text_is_clean(const char *text, gssize len, gsize max)
 {

@@ -25,6 +25,11 @@
  * text NULL gives "". Transfer full. */
 char *ncap_text_clean(const char *text, gssize len, gsize max);
 
+/* As ncap_text_clean() line by line: each '\n'-separated line of text is
+ * cleaned and cut to max_per_line, the newlines stay (a final one is
+ * kept as it was). Transfer full. */
+char *ncap_text_clean_lines(const char *text, gsize max_per_line);
+
 /* TRUE when text[0..len) would come out of ncap_text_clean unchanged
  * (within max): lets callers skip a copy on the common path. */
 gboolean ncap_text_is_clean(const char *text, gssize len, gsize max);

@@ -568,6 +568,7 @@ ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms, GString *out,
 {
   ssh_channel ch = ncap_ssh_exec(ssh, command, error);
   char buf[16384];
+  gsize out_start = out->len;
   gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
   if (ch == NULL)
@@ -583,8 +584,20 @@ ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms, GString *out,
     }
     if (n > 0)
       g_string_append_len(out, buf, n);
-    while ((e = ssh_channel_read_timeout(ch, buf, sizeof buf, 1, 0)) > 0)
+    /* What a node can make us hold is bounded: its answer, and the tail
+     * of its stderr (the last line is what is shown). */
+    if (out->len - out_start > NCAP_SSH_RUN_MAX_OUT) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                  "%s: the helper's answer is larger than %u MiB; refusing it",
+                  ssh->cfg.host, NCAP_SSH_RUN_MAX_OUT >> 20);
+      ssh_channel_close(ch);
+      return FALSE;
+    }
+    while ((e = ssh_channel_read_timeout(ch, buf, sizeof buf, 1, 0)) > 0) {
       g_string_append_len(err, buf, e);
+      if (err->len > NCAP_SSH_STDERR_KEEP)
+        g_string_erase(err, 0, err->len - NCAP_SSH_STDERR_KEEP);
+    }
     if (n == 0 && ssh_channel_is_eof(ch))
       break;
     if (g_get_monotonic_time() > deadline) {
