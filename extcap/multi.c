@@ -465,9 +465,9 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     }
     if (!good) {
       g_autofree char *text = g_strdup_printf(
-          "node %s sent a malformed stream: %s; the %" G_GUINT64_FORMAT
-          " bytes before it are kept", nd->name, error->message, valid);
-      node_fail(mu, nd, NCAP_ERROR_MALFORMED, text, true);
+          "the node sent a malformed stream: %s; the %" G_GUINT64_FORMAT
+          " bytes before it are kept", error->message, valid);
+      node_fail(mu, nd, NCAP_ERROR_MALFORMED, text, false);
       return false;
     }
     if (k == MULTI_READS_PER_ROUND - 1)

@@ -288,7 +288,7 @@ stream_refused(NcapRelay *relay, NcapSsh *ssh, const NcapPcapngCheck *chk,
                int outfd, bool out_dead, const char *problem, GError **error)
 {
   g_autofree char *what = g_strdup_printf(
-      "node %s sent a malformed stream: %s; the %" G_GUINT64_FORMAT
+      "%s: the node sent a malformed stream: %s; the %" G_GUINT64_FORMAT
       " bytes before it are kept", ncap_ssh_host(ssh), problem,
       ncap_pcapng_check_valid_end(chk));
   ncap_ssh_log("%s", what);
