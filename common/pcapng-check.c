@@ -3,7 +3,9 @@
  * through three phases: gather its first bytes (type, length and the fixed
  * fields the checks read: at most 28 bytes, copied), skip its body, gather
  * its 4-byte trailer. Only the gathered bytes are copied; the body is
- * stepped over, so a feed costs O(blocks), not O(bytes). */
+ * stepped over, so a feed costs O(blocks), not O(bytes). A block that
+ * lies whole in the bytes fed (nearly all of them: the relay reads up to
+ * megabytes at a time) is checked in place, without the copies. */
 #include "pcapng-check.h"
 
 #include <stdarg.h>
@@ -21,6 +23,7 @@ struct NcapPcapngCheck {
   guint64 valid_end;    /* just past the last whole valid block */
   guint64 blocks;
   uint8_t head[HEAD_MAX];
+  const uint8_t *hp;    /* the header bytes: head, or the caller's bytes */
   guint head_have, head_need;
   uint32_t type, total; /* total 0: the header is not parsed yet */
   guint64 pos;          /* bytes of the current block seen */
@@ -46,6 +49,7 @@ ncap_pcapng_check_new(const NcapPcapngCheckLimits *limits)
   c->max_idbs = limits && limits->max_idbs ? limits->max_idbs
                                            : NCAP_PCAPNG_CHECK_MAX_IDBS;
   c->head_need = 8;
+  c->hp = c->head;
   return c; /* transfer full */
 }
 
@@ -143,7 +147,7 @@ fixed_len(uint32_t type)
 static uint32_t
 head32(const NcapPcapngCheck *c, guint off, bool swapped)
 {
-  return ncap_pcapng_get32(c->head + off, swapped);
+  return ncap_pcapng_get32(c->hp + off, swapped);
 }
 
 /* The first 8 bytes are in: type and length. Sets head_need to what the
@@ -199,7 +203,7 @@ check_fixed(NcapPcapngCheck *c, GError **error)
   switch (c->type) {
   case NCAP_PCAPNG_BT_SHB: {
     uint16_t major; /* the first 16 bits after the magic */
-    memcpy(&major, c->head + 12, 2);
+    memcpy(&major, c->hp + 12, 2);
     if (sw)
       major = GUINT16_SWAP_LE_BE(major);
     if (major != 1)
@@ -275,6 +279,73 @@ accept_block(NcapPcapngCheck *c, GError **error)
   return TRUE;
 }
 
+static inline uint32_t
+rd32(const uint8_t *p, bool swapped)
+{
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return swapped ? GUINT32_SWAP_LE_BE(v) : v;
+}
+
+/* The hot path: a run of whole, valid EPBs at data, checked in place with
+ * no call and no copy (about 30 instructions a packet; bench/
+ * relay-check.sh). Stops at the first block that is anything else, or not
+ * whole, or not valid: the general path then takes it and says what is
+ * wrong. Returns the bytes it took. */
+static gsize
+epb_run(NcapPcapngCheck *c, const uint8_t *data, gsize len)
+{
+  const bool sw = c->swapped;
+  gsize off = 0;
+  while (len - off >= HEAD_MAX) {
+    const uint8_t *p = data + off;
+    uint32_t total = rd32(p + 4, sw);
+    if (rd32(p, sw) != NCAP_PCAPNG_BT_EPB || total > len - off ||
+        total < 32 || total % 4 != 0 || total > c->max_block ||
+        rd32(p + 8, sw) >= c->section_idbs || rd32(p + 20, sw) > total - 32 ||
+        rd32(p + total - 4, sw) != total)
+      break;
+    c->last_if = rd32(p + 8, sw);
+    c->last_ts = ((uint64_t)rd32(p + 12, sw) << 32) | rd32(p + 16, sw);
+    off += total;
+    c->blocks++;
+  }
+  if (off > 0) {
+    c->have_ts = true;
+    c->valid_end += off;
+    c->block_start = c->valid_end;
+    c->fed += off;
+  }
+  return off;
+}
+
+/* A block that starts at data and lies whole in data[0..len), in a section
+ * already open: the same checks, on the caller's bytes. Returns the bytes
+ * it took (0: not such a block, take the general path), or -1 with error. */
+static gssize
+check_in_place(NcapPcapngCheck *c, const uint8_t *data, gsize len,
+               GError **error)
+{
+  if (len < HEAD_MAX || !c->have_shb ||
+      ncap_pcapng_get32(data, false) == NCAP_PCAPNG_BT_SHB)
+    return 0;
+  uint32_t total = ncap_pcapng_get32(data + 4, c->swapped);
+  if (total > len)
+    return 0;
+  c->hp = data;
+  c->head_have = c->head_need = 8;
+  gboolean ok = check_type_len(c, error) && check_fixed(c, error);
+  if (ok) {
+    memcpy(c->tail, data + total - 4, 4);
+    ok = accept_block(c, error);
+  }
+  c->hp = c->head;
+  if (!ok)
+    return -1;
+  c->fed += total;
+  return (gssize)total;
+}
+
 gboolean
 ncap_pcapng_check_feed(NcapPcapngCheck *c, const uint8_t *data, gsize len,
                        GError **error)
@@ -284,6 +355,21 @@ ncap_pcapng_check_feed(NcapPcapngCheck *c, const uint8_t *data, gsize len,
     return FALSE;
   }
   while (len > 0) {
+    if (c->total == 0 && c->head_have == 0 && c->have_shb) {
+      gsize run = epb_run(c, data, len);
+      data += run;
+      len -= run;
+      if (len == 0)
+        break;
+      gssize took = check_in_place(c, data, len, error);
+      if (took < 0)
+        return FALSE;
+      if (took > 0) {
+        data += took;
+        len -= (gsize)took;
+        continue;
+      }
+    }
     if (c->total == 0 || c->head_have < c->head_need) {
       /* Header phase: copy until head_need bytes are in. */
       guint take = (guint)MIN((gsize)(c->head_need - c->head_have), len);
