@@ -54,11 +54,23 @@ test_cut(void)
   g_assert_false(ncap_text_is_clean("too long", -1, 3));
 }
 
+static void
+test_lines(void)
+{
+  g_autofree char *a = ncap_text_clean_lines("one\x1b[2J\ntwo\n", 0);
+  g_assert_cmpstr(a, ==, "one\\x1b[2J\ntwo\n");
+  g_autofree char *b = ncap_text_clean_lines("abcdef\nxy", 3);
+  g_assert_cmpstr(b, ==, "abc... (3 bytes more)\nxy");
+  g_autofree char *c = ncap_text_clean_lines(NULL, 3);
+  g_assert_cmpstr(c, ==, "");
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/ncap-text/escapes", test_escapes);
   g_test_add_func("/ncap-text/cut", test_cut);
+  g_test_add_func("/ncap-text/lines", test_lines);
   return g_test_run();
 }
