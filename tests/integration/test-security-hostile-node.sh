@@ -123,6 +123,27 @@ for nodes in one two; do
   done
 done
 
+# ---- the extcap under tshark (single node): the same refusal ---------------
+echo badlen >"$MODE_FILE"
+name=tshark-badlen
+pcap="$NCAP_TMP/$name.pcapng"
+run "$name" tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o extcap.nodecap.remoteinterface:lo -w "$pcap"
+# tshark 4.0 itself exits 0 once packets were captured, whatever the
+# extcap's status: the line it shows is what the user sees.
+check "$name" "[[ $RC -ne 124 ]]" "tshark did not end"
+check "$name" "grep -q 'Error by extcap pipe: nodecap: 127.0.0.1: the node sent a malformed stream: pcapng: ' '$ERR_F'" "tshark does not show the line: $(head -c 300 "$ERR_F")"
+if capinfos -c -M "$pcap" >"$NCAP_TMP/$name.capinfos" 2>&1; then
+  n=$(awk -F: '/Number of packets/ {print $2 + 0}' "$NCAP_TMP/$name.capinfos")
+  check "$name" "[[ $n -ge 5 ]]" "valid prefix lost: $n packets"
+  comment=$(tshark -r "$pcap" -Y frame.comment -T fields -e frame.comment 2>/dev/null | head -1)
+  check "$name" "[[ \"\$comment\" == *'malformed stream'* ]]" "no frame.comment saying why: '$comment'"
+else
+  check "$name" false "capinfos refuses tshark's file: $(tail -1 "$NCAP_TMP/$name.capinfos")"
+fi
+bad=$(no_controls "$ERR_F") || check "$name" false "control character on the terminal: $bad"
+ncap_assert_no_helper "$name"
+ncap_log "$name: exit $RC: $(grep -m1 'Error by extcap' "$ERR_F" | head -c 200)"
+
 # ---- the node's stderr -------------------------------------------------------
 for nodes in one two; do
   hosts=$ONE; maxline=1300
