@@ -38,8 +38,14 @@
  *   nothing, several times per packet. Only once the stream pauses do we
  *   poll ourselves: the stop pipe and a fifo reader's going away must wake
  *   us, and libssh watches only its socket.
- * - stderr is read on idle wakeups (at most every RELAY_STDERR_MS) and at
- *   the end, not between reads. */
+ * - stderr is read on idle wakeups, at the end, and after every
+ *   RELAY_STDERR_READS reads that brought stdout: libssh keeps what the
+ *   node writes to stderr until it is read, and each read re-opens the
+ *   channel window (up to RELAY_WINDOW), so a node that floods stderr
+ *   while its stream flows would otherwise make us hold all of it
+ *   (docs/security.md "What a node can do to the analyst"). Draining it
+ *   bounds that to a few windows, at the cost of one non-blocking poll per
+ *   RELAY_STDERR_READS reads. */
 #define RELAY_WINDOW (4u << 20)
 #define RELAY_REGROW (512u << 10)
 #define RELAY_READ (1u << 20)
@@ -51,7 +57,7 @@
 #define RELAY_BUF_SIZE \
   (RELAY_WINDOW + RELAY_FLUSH_AT + NCAP_PCAPNG_CHECK_MAX_BLOCK)
 #define RELAY_LINGER_MS 10
-#define RELAY_STDERR_MS 200
+#define RELAY_STDERR_READS 4
 #define STDERR_KEEP 8192
 #define KEEPALIVE_US (15 * G_USEC_PER_SEC)
 /* After a stop signal: how long the helper gets to flush what it holds. */
@@ -316,7 +322,8 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
   g_autoptr(GString) err = g_string_new(NULL);
   int outfd = -1;
   gboolean ok = TRUE, remote_ended = FALSE;
-  gint64 last_io = g_get_monotonic_time(), first_at = 0, last_stderr = 0;
+  gint64 last_io = g_get_monotonic_time(), first_at = 0;
+  unsigned reads_since_stderr = 0;
   const char *why = "stop requested";
   bool eof_sent = false, out_dead = false;
   /* fill: bytes buffered, not yet written; since_grow: bytes read since
@@ -399,6 +406,10 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
         ok = FALSE;
         break;
       }
+      if (++reads_since_stderr >= RELAY_STDERR_READS) {
+        read_stderr(ch, err, ebuf, sizeof ebuf);
+        reads_since_stderr = 0;
+      }
       continue;
     }
     /* Nothing whole came in time: the buffered bytes are due, or the
@@ -417,14 +428,12 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     }
 
     /* Idle. */
-    if (now - last_stderr >= RELAY_STDERR_MS * 1000) {
-      read_stderr(ch, err, ebuf, sizeof ebuf);
-      last_stderr = now;
-      /* Reading stderr may have taken stdout bytes (or the EOF) off the
-       * socket into libssh: read them before sleeping on the socket. */
-      if (ssh_channel_poll(ch, 0) != 0)
-        continue;
-    }
+    read_stderr(ch, err, ebuf, sizeof ebuf);
+    reads_since_stderr = 0;
+    /* Reading stderr may have taken stdout bytes (or the EOF) off the
+     * socket into libssh: read them before sleeping on the socket. */
+    if (ssh_channel_poll(ch, 0) != 0)
+      continue;
     struct pollfd pfd[3];
     nfds_t nfds = 0;
     pfd[nfds++] = (struct pollfd){.fd = ssh_get_fd(session), .events = POLLIN};

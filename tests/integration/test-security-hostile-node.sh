@@ -10,7 +10,8 @@
 #    stream), one line naming the node and the problem, the valid prefix
 #    kept and readable by capinfos with a frame.comment saying why;
 #  - a 10 MB stderr line, escape sequences on stderr: a non-zero exit, the
-#    node's text cut to 1 KiB and escaped;
+#    node's text cut to 1 KiB and escaped; 200 MB of stderr woven into a
+#    valid stream: the capture whole, the client's memory bounded;
 #  - escape sequences in job records and file names from list, status,
 #    fetch and interfaces: escaped on the terminal, the file refused.
 # Every run: max RSS under a bound (/usr/bin/time -v), no control
@@ -167,6 +168,21 @@ for nodes in one two; do
     common_checks "$name"
     ncap_log "$name: exit $RC, rss ${RSS}KiB, longest stderr line $longest"
   done
+done
+
+# ---- stderr flooded while the stream flows: a valid capture, bounded -------
+for nodes in one two; do
+  hosts=$ONE; want=2005
+  [[ $nodes == two ]] && { hosts=$TWO; want=4010; }
+  name="stderrflood-$nodes"
+  echo stderrflood >"$MODE_FILE"
+  pcap="$NCAP_TMP/$name.pcapng"
+  run "$name" "$X" capture "$hosts" "${SSHO[@]}" -i lo -w "$pcap"
+  check "$name" "[[ $RC -eq 0 ]]" "exit $RC for a valid stream: $(head -c 300 "$ERR_F")"
+  n=$(capinfos -c -M "$pcap" 2>/dev/null | awk -F: '/Number of packets/ {print $2 + 0}')
+  check "$name" "[[ '$n' == $want ]]" "packets ${n:-none}, want $want"
+  common_checks "$name"
+  ncap_log "$name: exit $RC, rss ${RSS}KiB (200 MB of stderr), $n packets"
 done
 
 # ---- job records, file names, interfaces ----------------------------------

@@ -91,6 +91,16 @@ if verb == "stream":
         sys.stderr.buffer.write(b"\x1b[2J" + b"A" * (10 << 20) + ESC + b" end\n")
         sys.stderr.flush()
         sys.exit(1)
+    elif MODE == "stderrflood":
+        # A valid stream with 200 MB of stderr woven into it: the client
+        # must not hold the node's stderr while the stream flows.
+        out(prefix())
+        chunk = (b"\x1b[2J" + b"B" * 1023) * 1024
+        for i in range(200):
+            sys.stderr.buffer.write(chunk)
+            sys.stderr.flush()
+            out(b"".join(epb(0, i * 10 + k) for k in range(10)))
+        sys.exit(0)
     elif MODE == "escapes":
         out(prefix())
         sys.stderr.buffer.write(b"error: " + ESC + b"\n")
