@@ -213,7 +213,10 @@ for nodes in one two; do
   name="fetch-all-$nodes"
   run "$name" "$X" fetch "$hosts" "${SSHO[@]}" --all -o "$NCAP_TMP/dl-$nodes"
   check "$name" "[[ $RC -ne 0 ]]" "a file named with escapes was not refused"
+  # The running job's note quotes its status, escapes and all.
+  check "$name" "grep -q 'is still \\\\x1b\[2Jrunning\\\\x07: not fetched' '$ERR_F'" "no escaped note for the running job: $(head -c 300 "$ERR_F")"
   common_checks "$name"
+  ncap_log "$name: exit $RC: $(head -1 "$ERR_F")"
 done
 name=interfaces
 run "$name" "$X" interfaces "$ONE" "${SSHO[@]}"

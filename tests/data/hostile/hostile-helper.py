@@ -123,7 +123,7 @@ running = dict(record, id="f" * 32, status="\x1b[2Jrunning\x07", files=[])
 if verb in ("list", "status"):
     import json
     if verb == "list":
-        text = json.dumps([record, running])
+        text = json.dumps([running, record])
     elif "--json" in args:
         text = json.dumps(record)
     else:
