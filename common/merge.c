@@ -402,6 +402,7 @@ handle_isb(NcapMerge *m, Source *s, const NcapPcapngBlock *b, gint64 now_us,
     .ifrecv = p.ifrecv,
     .ifdrop = p.ifdrop,
     .osdrop = p.osdrop,
+    .usrdeliv = p.usrdeliv,
     .comment = comment,
   };
   uint64_t off = s->base + s->q->len;

@@ -43,6 +43,10 @@
 #define ISB_PERIOD_US (1 * G_USEC_PER_SEC)
 /* At the end, how long to keep trying to hand over what is queued. */
 #define DRAIN_US (2 * G_USEC_PER_SEC)
+/* At a stop, how long at most to keep reading the kernel ring for the
+ * blocks it held (a partly filled one retires within
+ * NCAP_CAPTURE_RETIRE_MS): well inside the client's own 3 s drain. */
+#define RING_DRAIN_US (500 * 1000)
 
 /* Headers and ISBs may use this last part of the queue, packets not. */
 #define QUEUE_TAIL_KEEP (1u << 20)
@@ -114,6 +118,33 @@ signal_fd_setup(sigset_t *old)
   sigprocmask(SIG_BLOCK, &set, old);
   signal(SIGPIPE, SIG_IGN);
   return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* The stop: every packet the kernel held when it came goes into the
+ * stream (docs/reliability.md "Stop"). Keep reading the ring, and writing
+ * the queue so it has room, until every block open at the stop has
+ * retired and been read, or RING_DRAIN_US; what is still in the ring then
+ * is counted as dropped. FALSE only on a capture error. */
+static gboolean
+drain_ring(NcapCapture *cap, NcapQueue *q, int out_fd, GError **error)
+{
+  ncap_capture_stop(cap);
+  gint64 deadline = g_get_monotonic_time() + RING_DRAIN_US;
+  while (!ncap_capture_drained(cap) && g_get_monotonic_time() < deadline) {
+    gboolean room = ncap_queue_room(q) >= QUEUE_MIN_FREE;
+    struct pollfd pfd[2] = {
+      { room ? ncap_capture_fd(cap) : -1, POLLIN, 0 },
+      { ncap_queue_len(q) > 0 ? out_fd : -1, POLLOUT, 0 },
+    };
+    (void)poll(pfd, 2, 10);
+    if (room && ncap_capture_dispatch_into(cap, queue_reserve, queue_commit, q, error) < 0)
+      return FALSE;
+    if (ncap_queue_len(q) > 0 &&
+        ncap_queue_flush(q, out_fd, NULL) < 0)
+      break;
+  }
+  ncap_capture_discard_rest(cap);
+  return TRUE;
 }
 
 gboolean
@@ -293,6 +324,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     }
   }
 
+  if (!reader_gone && !drain_ring(cap, q, out_fd, error))
+    goto out;
   if (!reader_gone) {
     /* Final statistics, then hand over what is queued, briefly: after
      * stdin EOF the channel is usually gone and writes fail fast. */

@@ -36,6 +36,9 @@ ncap_worker_ring_geometry(const NcapCaptureOpts *opts, guint64 *file_bytes,
   *max_files = (guint)((max_mb + file_mb - 1) / file_mb);
 }
 
+/* How long at most the stop keeps reading the kernel ring. */
+#define NCAP_WORKER_RING_DRAIN_US (1 * G_USEC_PER_SEC)
+
 typedef struct {
   NcapCapture *cap;
   NcapRing *ring;
@@ -316,6 +319,24 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
       g_autoptr(GError) save_err = NULL;
       ncap_jobstore_save(store, job, &save_err); /* retried next round */
     }
+  }
+
+  /* ---- the stop: what the kernel ring held goes into the files
+   * (docs/reliability.md "Stop"); a partly filled block retires within
+   * NCAP_CAPTURE_RETIRE_MS. Bounded; the rest is counted as dropped. ---- */
+  if (fail == NULL) {
+    ncap_capture_stop(cap);
+    gint64 deadline = g_get_monotonic_time() + NCAP_WORKER_RING_DRAIN_US;
+    while (!ncap_capture_drained(cap) && g_get_monotonic_time() < deadline &&
+           fail == NULL) {
+      struct pollfd p = {.fd = capfd, .events = POLLIN};
+      (void)poll(&p, capfd >= 0 ? 1 : 0, 10);
+      if (ncap_capture_dispatch(cap, ring_sink, &ctx, &fail) < 0)
+        break;
+      if (ctx.ring_error)
+        fail = g_steal_pointer(&ctx.ring_error);
+    }
+    ncap_capture_discard_rest(cap);
   }
 
   /* ---- finish ---- */
