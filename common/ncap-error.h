@@ -24,6 +24,9 @@ typedef enum {
   NCAP_ERROR_AUTH,           /* authentication failed                  exit 12 */
   NCAP_ERROR_REMOTE,         /* the node's helper failed               exit 13 */
   NCAP_ERROR_CONFIG,         /* bad policy/config file or setup        exit 14 */
+  NCAP_ERROR_PARTIAL,        /* multi-node capture: some nodes failed,
+                              * the others were captured (not with
+                              * --allow-partial)                      exit 15 */
 } NcapErrorCode;
 
 /* The process exit status for an error (1 when not ours). */

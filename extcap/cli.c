@@ -145,7 +145,7 @@ verb_capture(int argc, char **argv, GError **error)
   g_auto(NcapCaptureOpts) opts = {0};
   g_autoptr(GPtrArray) hosts = NULL;
   g_autofree char *out = NULL, *window_ms = NULL, *window_mb = NULL;
-  gboolean clock_correct = FALSE;
+  gboolean clock_correct = FALSE, allow_partial = FALSE;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
       ncap_capture_option_entries(&ca, false, true);
@@ -157,6 +157,8 @@ verb_capture(int argc, char **argv, GError **error)
        NULL},
       {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &window_ms,
        "Longest wait for slower nodes (1-60000, default 500)", "MS"},
+      {"allow-partial", 0, 0, G_OPTION_ARG_NONE, &allow_partial,
+       "Exit 0 when only some nodes failed (default: exit 15)", NULL},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
        "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
       {NULL},
@@ -201,6 +203,7 @@ verb_capture(int argc, char **argv, GError **error)
                                            4096, &mo.window_mb, error))
     return FALSE;
   mo.clock_correct = clock_correct;
+  mo.allow_partial = allow_partial;
   hosts = ncap_multi_parse_hosts(host, error);
   if (hosts == NULL)
     return FALSE;

@@ -495,6 +495,22 @@ all_failed_error(Multi *mu, GError **error)
   return FALSE;
 }
 
+static gboolean
+partial_error(Multi *mu, guint failed, GError **error)
+{
+  g_autoptr(GString) names = g_string_new(NULL);
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->state == NODE_FAILED)
+      g_string_append_printf(names, "%s%s", names->len ? ", " : "", nd->name);
+  }
+  g_set_error(error, NCAP_ERROR, NCAP_ERROR_PARTIAL,
+              "partial capture: %u of %u nodes failed (%s); the others were "
+              "captured (--allow-partial accepts this)", failed, mu->n,
+              names->str);
+  return FALSE;
+}
+
 static void
 log_stats(Multi *mu)
 {
@@ -759,6 +775,9 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
   if (ok && failed == mu.n) {
     ok = all_failed_error(&mu, error);
   }
+  /* A script must be able to tell a partial capture from a whole one:
+   * the others' packets are written first, then this is the status. */
+  bool partial = ok && failed > 0 && !mo->allow_partial;
   if (!gone && !write_failed) {
     ncap_merge_drain(mu.merge, g_get_monotonic_time(), TRUE, out);
     /* Every node ended cleanly without a byte: an empty capture rather
@@ -778,6 +797,8 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       }
     }
   }
+  if (ok && partial)
+    ok = partial_error(&mu, failed, error);
   log_stats(&mu);
   if (outfd >= 0 && outfd != STDOUT_FILENO)
     close(outfd);
