@@ -61,7 +61,7 @@ typedef struct {
   gint64 clock_measured_ns, clock_rtt_ns;
   bool ended, failed, broken;
   char *note;            /* "node X failed: ..." until its record goes out */
-  guint64 packets_in, packets_out, isbs, dropped_blocks;
+  guint64 packets_in, packets_out, isbs, dropped_blocks, out_of_order;
 } Source;
 
 /* The head's time is kept beside the source so sifting touches one
@@ -807,13 +807,28 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
   while (hn) {
     Source *s = &m->src[m->heap[0].idx];
     const Item *it = queue_head(s);
+    const char *why = "every node had passed its time";
     if (!flush_all && has_frontier && (blocked || it->ts_ns > frontier)) {
-      if (now_us - it->arrival_us >= m->window_us)
+      if (now_us - it->arrival_us >= m->window_us) {
         m->released_by_window++;
-      else if (m->bytes_held > m->window_bytes)
+        why = "released by the merge time window";
+      } else if (m->bytes_held > m->window_bytes) {
         m->released_by_bytes++;
-      else
+        why = "released by the merge byte window";
+      } else {
         break;
+      }
+    } else if (flush_all) {
+      why = "flushed at the end";
+    }
+    bool late = it->is_epb && m->has_out && it->ts_ns < m->last_out_ns;
+    if (late) {
+      /* Never silent: the packet itself says so (frame.comment). */
+      g_ptr_array_add(m->notes, g_strdup_printf(
+          "nodecap merge: written out of order, %" G_GUINT64_FORMAT
+          " us older than a packet written before it (node %s; %s)",
+          (m->last_out_ns - it->ts_ns) / 1000, s->name, why));
+      s->out_of_order++;
     }
     if (it->is_epb && m->notes->len) {
       append_with_notes(out, item_bytes(s, it), it->len, m->notes);
@@ -826,7 +841,7 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
     if (it->is_epb) {
       s->packets_out++;
       m->packets_out++;
-      if (m->has_out && it->ts_ns < m->last_out_ns)
+      if (late)
         m->out_of_order++;
       else
         m->last_out_ns = it->ts_ns;
@@ -890,6 +905,7 @@ ncap_merge_stats(const NcapMerge *m, NcapMergeStats *total,
         .packets_out = s->packets_out,
         .isbs = s->isbs,
         .dropped_blocks = s->dropped_blocks,
+        .out_of_order = s->out_of_order,
         .bytes_held = s->held,
         .queued = s->icount,
         .n_interfaces = s->all_ifaces->len,

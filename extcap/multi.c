@@ -520,9 +520,11 @@ log_stats(Multi *mu)
   ncap_merge_stats(mu->merge, &total, per);
   for (guint i = 0; i < mu->n; i++) {
     MultiNode *nd = g_ptr_array_index(mu->nodes, i);
-    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %u interfaces, "
+    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+                 " written out of order, %u interfaces, "
                  "%" G_GUINT64_FORMAT " bytes read%s",
-                 nd->name, per[i].packets_in, per[i].n_interfaces, nd->bytes,
+                 nd->name, per[i].packets_in, per[i].out_of_order,
+                 per[i].n_interfaces, nd->bytes,
                  per[i].failed ? ", failed" : "");
   }
   ncap_ssh_log("merge: %" G_GUINT64_FORMAT " packets written, %"

@@ -56,7 +56,10 @@ struct NcapCapture {
   gboolean quiet_since_retire;
   guint64 sampled;           /* packets that reached sampling */
   guint64 limit_ns;          /* time limit as a timestamp (0: none) */
-  gboolean sink_full;        /* the sink asked to stop during this dispatch */ /* a dispatch begun after the retire time read nothing */
+  gboolean sink_full;        /* the sink asked to stop during this dispatch */
+  /* Every packet not read yet is stamped at or after this (ns): see
+   * ncap_capture_put_isb. */
+  guint64 vouch_ns; /* a dispatch begun after the retire time read nothing */
 };
 
 static void
@@ -433,6 +436,8 @@ dispatch(NcapCapture *cap, GError **error)
   guint64 read_before = cap->stats.seen;
   cap->sink_full = FALSE;
   gboolean failed = FALSE;
+  guint64 t0_ns = (guint64)((gint64)g_get_real_time() * 1000 + cap->clock_shift_ns);
+  gboolean ring_empty = FALSE;
   gboolean after_retire = cap->stop_mono != 0 &&
       g_get_monotonic_time() - cap->stop_mono >= NCAP_CAPTURE_RETIRE_MS * 2000;
 
@@ -452,8 +457,10 @@ dispatch(NcapCapture *cap, GError **error)
       failed = TRUE;
       break;
     }
-    if (n <= 0)
+    if (n <= 0) {
+      ring_empty = n == 0;
       break;
+    }
   }
   /* What was encoded goes to the sink now (the caller then checks the
    * sink's room itself, and may write it out). */
@@ -466,6 +473,14 @@ dispatch(NcapCapture *cap, GError **error)
    * A pass stopped early by a nearly full sink proves nothing. */
   if (after_retire && cap->stats.seen == read_before && !cap->sink_full)
     cap->quiet_since_retire = TRUE;
+  /* The ring had no block ready when this pass ended, so a packet not
+   * read yet is in the block being filled, or still to come: stamped
+   * after t0 minus how long a block stays open (NCAP_CAPTURE_RETIRE_MS)
+   * and how long the kernel may take from stamping a packet to putting
+   * it in the ring (softirq work deferred under load). */
+  if (ring_empty && !cap->sink_full && t0_ns > NCAP_CAPTURE_VOUCH_MARGIN_NS &&
+      t0_ns - NCAP_CAPTURE_VOUCH_MARGIN_NS > cap->vouch_ns)
+    cap->vouch_ns = t0_ns - NCAP_CAPTURE_VOUCH_MARGIN_NS;
   check_time_limit(cap);
   return (int)(cap->stats.packets - before);
 }
@@ -475,9 +490,16 @@ ncap_capture_put_isb(NcapCapture *cap, GByteArray *out)
 {
   update_kernel_drops(cap);
   guint64 now = (guint64)((gint64)g_get_real_time() * 1000 + cap->clock_shift_ns);
+  /* The ISB's timestamp is a promise to the merge of a multi-node
+   * capture (common/merge.c): no packet after it in the stream is older.
+   * "now" is not: packets stamped before now may still sit in a partly
+   * filled ring block and come after this ISB (issue 21: the merge then
+   * wrote them up to 30 ms late, silently). So: the latest time up to
+   * which every packet has been read; endtime stays "now". */
+  guint64 vouch = MAX(cap->vouch_ns, cap->last_ns);
   NcapIsb isb = {
     .interface_id = 0,
-    .timestamp = now,
+    .timestamp = MIN(vouch, now),
     .present = NCAP_ISB_HAS_STARTTIME | NCAP_ISB_HAS_ENDTIME |
                NCAP_ISB_HAS_IFRECV | NCAP_ISB_HAS_IFDROP | NCAP_ISB_HAS_OSDROP |
                NCAP_ISB_HAS_USRDELIV,

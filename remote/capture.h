@@ -88,6 +88,10 @@ int ncap_capture_dispatch_into(NcapCapture *cap, NcapEpbReserve reserve,
  * counts what is still in the ring as dropped (osdrop) before the closing
  * ISB. */
 #define NCAP_CAPTURE_RETIRE_MS 50
+/* How long before a pass that found the ring empty a packet not read yet
+ * may have been stamped: two retire times plus time for deferred softirq
+ * work under load. */
+#define NCAP_CAPTURE_VOUCH_MARGIN_NS (250u * 1000 * 1000)
 void ncap_capture_stop(NcapCapture *cap);
 gboolean ncap_capture_drained(NcapCapture *cap);
 void ncap_capture_discard_rest(NcapCapture *cap);
