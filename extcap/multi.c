@@ -142,6 +142,7 @@ typedef struct {
   guint64 bytes;
   gint64 last_io;
   bool eof_sent;
+  gint64 last_ack;          /* ncap_relay_ack */
   GError *failure;
 } MultiNode;
 
@@ -662,6 +663,8 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       MultiNode *nd = g_ptr_array_index(mu.nodes, i);
       if (nd->state == NODE_RUNNING && node_read(&mu, nd, buf, now))
         more = true;
+      if (nd->state == NODE_RUNNING && !nd->eof_sent && nd->ch != NULL)
+        ncap_relay_ack(nd->ch, now, &nd->last_ack);
       if (nd->state == NODE_RUNNING && !stopping &&
           now - nd->last_io > MULTI_KEEPALIVE_US) {
         ncap_ssh_keepalive(nd->ssh);

@@ -151,7 +151,7 @@ gboolean
 ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
 {
   NcapCaptureArgs args = { 0 };
-  gboolean no_exclude = FALSE, ignore_stdin = FALSE;
+  gboolean no_exclude = FALSE, ignore_stdin = FALSE, client_acks = FALSE;
   char *node_opt = NULL;
   g_autofree GOptionEntry *cap_entries = ncap_capture_option_entries(&args, false, true);
   GOptionEntry entries[] = {
@@ -161,6 +161,9 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
       "Also capture this SSH session's own packets", NULL },
     { "ignore-stdin", 0, 0, G_OPTION_ARG_NONE, &ignore_stdin,
       "Do not stop at stdin EOF (local use with </dev/null)", NULL },
+    { "client-acks", 0, 0, G_OPTION_ARG_NONE, &client_acks,
+      "The reader acknowledges on stdin every second: stop when it has not "
+      "for --stall-timeout seconds", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- capture now, pcapng to stdout");
@@ -241,6 +244,10 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     queue_put_block(q, ba);
 
   gint64 last_progress = g_get_monotonic_time();
+  /* With --client-acks, the reader's last byte on stdin: after a cut, sshd
+   * and the channel window go on taking our output for a minute
+   * (docs/reliability.md "Cut"), but nothing comes back. */
+  gint64 last_ack = last_progress;
   gint64 next_isb = last_progress + ISB_PERIOD_US;
   gboolean stdin_open = !ignore_stdin;
   gboolean done = FALSE, reader_gone = FALSE;
@@ -277,6 +284,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
       ssize_t r = read(STDIN_FILENO, junk, sizeof junk);
       if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
         why = "end of input", done = TRUE, stdin_open = FALSE;
+      else if (r > 0)
+        last_ack = g_get_monotonic_time();
     }
     if (i_out >= 0 && (pfd[i_out].revents & (POLLERR | POLLHUP)) &&
         !(pfd[i_out].revents & POLLOUT)) {
@@ -321,6 +330,13 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
       }
     } else {
       last_progress = now;
+    }
+    if (client_acks && stdin_open && !done &&
+        (guint64)(now - last_ack) >= stall_us) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
+                  "output stalled: no acknowledgement from the reader for %"
+                  G_GUINT64_FORMAT " s; stopping", opts.stall_timeout);
+      goto out;
     }
   }
 
