@@ -27,6 +27,10 @@ typedef enum {
   NCAP_ERROR_PARTIAL,        /* multi-node capture: some nodes failed,
                               * the others were captured (not with
                               * --allow-partial)                      exit 15 */
+  /* Interrupted by a signal, the shell's convention 128 + signal: the
+   * work done so far is kept and said (nodecap fetch). */
+  NCAP_ERROR_SIGINT = 130,   /*                                        exit 130 */
+  NCAP_ERROR_SIGTERM = 143,  /*                                        exit 143 */
 } NcapErrorCode;
 
 /* The process exit status for an error (1 when not ours). */
