@@ -26,6 +26,7 @@ typedef struct {
   guint32 global_id;
   uint64_t ups;          /* if_tsresol units per second */
   int64_t offset_units;  /* subtracted from times; 0 when not applied */
+  NcapIsbParsed last_isb; /* the node's latest counters (present 0: none) */
 } Iface;
 
 typedef struct {
@@ -62,6 +63,7 @@ typedef struct {
   bool ended, failed, broken;
   char *note;            /* "node X failed: ..." until its record goes out */
   guint64 packets_in, packets_out, isbs, dropped_blocks, out_of_order;
+  guint64 out_of_order_reported; /* in a closing ISB already */
 } Source;
 
 /* The head's time is kept beside the source so sifting touches one
@@ -245,7 +247,7 @@ static void
 emit_idb(NcapMerge *m, Source *s, const NcapIdbInfo *info, uint64_t ups,
          int64_t offset_units, bool current_section)
 {
-  Iface f = { m->n_global_ifaces++, ups, offset_units };
+  Iface f = { m->n_global_ifaces++, ups, offset_units, { 0 } };
   ncap_pcapng_put_idb(m->hdr, info);
   if (current_section)
     g_array_append_val(s->ifaces, f);
@@ -391,7 +393,8 @@ handle_isb(NcapMerge *m, Source *s, const NcapPcapngBlock *b, gint64 now_us,
   NcapIsbParsed p;
   if (!ncap_pcapng_parse_isb(b, &p, error))
     return FALSE;
-  const Iface *f = &g_array_index(s->ifaces, Iface, p.interface_id);
+  Iface *f = &g_array_index(s->ifaces, Iface, p.interface_id);
+  f->last_isb = p;
   g_autofree char *comment = isb_comment(b);
   NcapIsb isb = {
     .interface_id = f->global_id,
@@ -439,6 +442,7 @@ handle_block(NcapMerge *m, Source *s, const NcapPcapngBlock *b, gint64 now_us,
 }
 
 static Source *min_head(const NcapMerge *m);
+static void report_out_of_order(NcapMerge *m, GByteArray *out);
 
 /* ---- public ------------------------------------------------------------ */
 
@@ -861,6 +865,43 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
       }
     }
     heap_down(m->heap, hn, 0);
+  }
+  if (hn == 0 && (flush_all || ncap_merge_all_ended(m)))
+    report_out_of_order(m, out);
+}
+
+/* Once everything is written (the end of the capture): for each node that
+ * had packets written out of order, one more ISB per interface repeating
+ * its latest counters, with a comment that counts them. Each such packet
+ * also carries its own comment (frame.comment). */
+static void
+report_out_of_order(NcapMerge *m, GByteArray *out)
+{
+  for (guint i = 0; i < m->n; i++) {
+    Source *s = &m->src[i];
+    if (s->out_of_order == s->out_of_order_reported)
+      continue;
+    g_autofree char *comment = g_strdup_printf(
+        "nodecap merge: %" G_GUINT64_FORMAT " packets of node %.255s written "
+        "out of order (each says so in its comment)", s->out_of_order, s->name);
+    for (guint k = 0; k < s->ifaces->len; k++) {
+      const Iface *f = &g_array_index(s->ifaces, Iface, k);
+      const NcapIsbParsed *p = &f->last_isb;
+      NcapIsb isb = {
+        .interface_id = f->global_id,
+        .timestamp = ns_to_units(m->last_out_ns, f->ups),
+        .present = p->present,
+        .starttime = correct(p->starttime, f->offset_units),
+        .endtime = correct(p->endtime, f->offset_units),
+        .ifrecv = p->ifrecv,
+        .ifdrop = p->ifdrop,
+        .osdrop = p->osdrop,
+        .usrdeliv = p->usrdeliv,
+        .comment = comment,
+      };
+      ncap_pcapng_put_isb(out, &isb);
+    }
+    s->out_of_order_reported = s->out_of_order;
   }
 }
 

@@ -574,6 +574,10 @@ test_out_of_order(void)
   ncap_merge_drain(m, 200, FALSE, out);
   out_parse(&o, out);
   g_assert_cmpuint(o.pkts->len, ==, 3);
+  /* Counted in a closing ISB of the late node's interface, too. */
+  g_assert_true(has_isb_comment(&o, "late:eth0",
+                                "nodecap merge: 1 packets of node late written "
+                                "out of order (each says so in its comment)"));
   out_clear(&o);
   NcapMergeStats t;
   ncap_merge_stats(m, &t, NULL);
