@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Three namespace nodes A -> B -> C, `nodecap capture A,B,C` (the CLI):
 #  1. C's sshd is down: one stderr line for C, a failure comment in the
-#     stream, A and B captured in full, exit 15 (a partial capture) with
+#     stream, A and B captured in full, exit 19 (a partial capture) with
 #     a second line naming C;
 #  2. B's clock is 2 s ahead (NCAP_TEST_CLOCK_OFFSET_NS via sshd's
 #     SetEnv): the offset measured at connect is in B's IDB description,
@@ -39,7 +39,7 @@ ncap_wait_streams 2 40
 ncap_send_from_a "$NODE_B" 100 0 $PORT
 ncap_wait_pid_exit $CLI_PID 30
 rc=$?
-[[ $rc -eq 15 ]] || ncap_fail "1: capture exited $rc, not 15 (partial): $(cat "$NCAP_TMP/down.err")"
+[[ $rc -eq 19 ]] || ncap_fail "1: capture exited $rc, not 19 (partial): $(cat "$NCAP_TMP/down.err")"
 err=$(cat "$NCAP_TMP/down.err")
 ncap_assert_eq 2 "$(wc -l <<<"$err")" "1: stderr lines ($err)"
 ncap_assert_contains "$err" "nodecap: $NODE_C: cannot connect to $NODE_C port 22" "1: stderr"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # A live multi-node capture where some node failed exits with its own
-# status (15, NCAP_ERROR_PARTIAL) so a script can tell it from a whole
+# status (19, NCAP_ERROR_PARTIAL) so a script can tell it from a whole
 # capture, unless --allow-partial (CLI) / allow-partial (extcap, tshark)
 # is given. The failed node stays in stderr and in a frame.comment; the
 # other node's packets are all in the file either way. Two nodes: our sshd
@@ -35,12 +35,12 @@ run() {
 }
 
 run cli
-ncap_assert_eq 15 "$RC" "CLI exit status with one of two nodes failed ($ERR)"
+ncap_assert_eq 19 "$RC" "CLI exit status with one of two nodes failed ($ERR)"
 ncap_assert_contains "$ERR" "nodecap: partial capture: 1 of 2 nodes failed (localhost)" "CLI stderr"
 ncap_assert_contains "$ERR" "cannot connect" "CLI stderr names the node's failure"
 ncap_assert_eq 20 "$N" "packets of the node that worked"
 ncap_assert_contains "$COMMENT" "failed" "frame.comment"
-ncap_log "ok: CLI exit 15: $(tail -1 <<<"$ERR")"
+ncap_log "ok: CLI exit 19: $(tail -1 <<<"$ERR")"
 
 run allow --allow-partial
 ncap_assert_eq 0 "$RC" "CLI exit status with --allow-partial ($ERR)"
@@ -70,4 +70,4 @@ for allow in false true; do
   ncap_log "ok: extcap allow-partial $allow: $(grep -m1 -i error <<<"$err" || echo 'no error')"
 done
 ncap_assert_no_helper "at the end"
-ncap_log "PASS: partial capture exits 15 unless --allow-partial"
+ncap_log "PASS: partial capture exits 19 unless --allow-partial"
