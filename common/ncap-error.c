@@ -12,8 +12,11 @@ ncap_error_exit_status(const GError *error)
 {
   if (error == NULL)
     return 0;
-  if (error->domain != NCAP_ERROR || error->code < NCAP_ERROR_FAILED ||
-      error->code > NCAP_ERROR_LAST)
+  if (error->domain != NCAP_ERROR)
+    return 1;
+  if (error->code == NCAP_ERROR_SIGINT || error->code == NCAP_ERROR_SIGTERM)
+    return error->code;
+  if (error->code < NCAP_ERROR_FAILED || error->code > NCAP_ERROR_LAST)
     return 1;
   return error->code;
 }

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <json-glib/json-glib.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -326,6 +327,53 @@ add_fetched(HostTask *t, const char *id, const RecFile *f, const char *path,
                          strcmp(result, "present") == 0 ? " (already here)" : "");
 }
 
+/* ---- fetch: interruption ------------------------------------------------ */
+
+/* SIGINT/SIGTERM during a fetch: each node's download stops at its next
+ * read (at most 500 ms), removes its .part file and says which files were
+ * completed and verified; nodecap exits 130/143. A re-run keeps those and
+ * fetches the rest (docs/cli.md "fetch"). */
+static volatile sig_atomic_t fetch_signal;
+
+static void
+on_fetch_signal(int sig)
+{
+  fetch_signal = sig;
+}
+
+static void
+fetch_install_signals(void)
+{
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fetch_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    g_once_init_leave(&once, 1);
+  }
+}
+
+/* The error of an interrupted fetch on this node (done: files completed
+ * and verified so far, listed on stdout; part: the partial file removed,
+ * or NULL). */
+static void
+fetch_interrupted(HostTask *t, const char *part, GError **error)
+{
+  int sig = fetch_signal;
+  guint done = (guint)json_array_get_length(t->fetched);
+  guint total = atomic_load(&t->files_total);
+  g_set_error(error, NCAP_ERROR,
+              sig == SIGTERM ? NCAP_ERROR_SIGTERM : NCAP_ERROR_SIGINT,
+              "%s: fetch interrupted (%s): %u of %u files completed and "
+              "verified%s%s%s; run the same fetch again for the rest",
+              t->label, sig == SIGTERM ? "SIGTERM" : "SIGINT", done, total,
+              done ? " (listed on stdout)" : "",
+              part ? ", partial file removed: " : "", part ? part : "");
+}
+
 /* Download one file to DIR/.NAME.part, check it, rename it to DIR/NAME.
  * A file whose bytes do not match the record is kept as DIR/NAME.bad
  * (outside the *.pcapng glob) and is an error. */
@@ -394,6 +442,11 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
   ssh_channel_send_eof(ch);
   gint64 last = g_get_monotonic_time();
   for (;;) {
+    if (fetch_signal) {
+      fetch_interrupted(t, part, error);
+      ssh_channel_close(ch);
+      goto fail;
+    }
     int n = ssh_channel_read_timeout(ch, buf, FETCH_CHUNK, 0, 500);
     int e;
     if (n == SSH_ERROR) {
@@ -531,6 +584,7 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
   g_autoptr(GPtrArray) plan =
       g_ptr_array_new_with_free_func((GDestroyNotify)fetch_job_free);
 
+  fetch_install_signals();
   if (req->all) {
     if ((root = list_jobs(ssh, t->label, req->helper, out, error)) == NULL)
       return FALSE;
@@ -580,7 +634,17 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
     for (guint k = 0; k < fj->files->len; k++) {
       g_autoptr(GError) local = NULL;
       RecFile *f = g_ptr_array_index(fj->files, k);
-      if (!fetch_file(t, ssh, fj->id, f, &local)) {
+      if (fetch_signal)
+        fetch_interrupted(t, NULL, &local);
+      if (local != NULL || !fetch_file(t, ssh, fj->id, f, &local)) {
+        if (local->code == NCAP_ERROR_SIGINT || local->code == NCAP_ERROR_SIGTERM) {
+          /* The interruption is what the exit status says. */
+          if (!ok && error && *error)
+            g_string_append_printf(t->notes, "nodecap: %s\n", (*error)->message);
+          g_clear_error(error);
+          g_propagate_error(error, g_steal_pointer(&local));
+          return FALSE;
+        }
         if (local->code == NCAP_ERROR_SSH || local->code == NCAP_ERROR_DISK_FULL) {
           g_propagate_error(error, g_steal_pointer(&local));
           return FALSE;

@@ -147,7 +147,7 @@ verb_capture(int argc, char **argv, GError **error)
   g_autoptr(GPtrArray) hosts = NULL;
   g_autofree char *out = NULL, *window_ms = NULL, *window_mb = NULL;
   g_autofree char *capture_with = NULL, *remote_priv = NULL;
-  gboolean clock_correct = FALSE;
+  gboolean clock_correct = FALSE, allow_partial = FALSE;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
       ncap_capture_option_entries(&ca, false, true);
@@ -159,6 +159,8 @@ verb_capture(int argc, char **argv, GError **error)
        NULL},
       {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &window_ms,
        "Longest wait for slower nodes (1-60000, default 500)", "MS"},
+      {"allow-partial", 0, 0, G_OPTION_ARG_NONE, &allow_partial,
+       "Exit 0 when only some nodes failed (default: exit 20)", NULL},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
        "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
       {"capture-with", 0, 0, G_OPTION_ARG_STRING, &capture_with,
@@ -213,6 +215,7 @@ verb_capture(int argc, char **argv, GError **error)
                                            4096, &mo.window_mb, error))
     return FALSE;
   mo.clock_correct = clock_correct;
+  mo.allow_partial = allow_partial;
   if (!ncap_capture_with_parse(capture_with, &mo.capture_with, error) ||
       !ncap_remote_priv_parse(remote_priv, &mo.remote_priv, error))
     return FALSE;

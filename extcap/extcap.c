@@ -36,7 +36,7 @@ typedef struct {
       *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
       *packet_limit, *byte_limit, *sample_by;
   /* Multi-node */
-  char *clock_correct, *merge_window_ms, *merge_window_mb;
+  char *clock_correct, *merge_window_ms, *merge_window_mb, *allow_partial;
   char *capture_with, *remote_priv;
   /* Save on node */
   char *save_on_node, *max_size, *file_size, *delete_on_start;
@@ -58,7 +58,7 @@ extcap_args_clear(ExtcapArgs *a)
       &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
       &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
       &a->sample_by, &a->clock_correct, &a->merge_window_ms,
-      &a->merge_window_mb,
+      &a->merge_window_mb, &a->allow_partial,
       &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
       &a->stop_saved, &a->save_destination, &a->save_upload_delete,
       &a->log_level, &a->log_file,
@@ -237,6 +237,10 @@ print_config(void)
       "arg {number=33}{call=--merge-window-mb}{display=Merge memory (MiB)}"
       "{type=unsigned}{default=32}{range=1,4096}{tooltip=Most bytes held "
       "for ordering, all nodes together}{group=Multi-node}",
+      "arg {number=45}{call=--allow-partial}{display=Allow a partial "
+      "capture}{type=boolean}{default=false}{tooltip=When some nodes fail "
+      "and others are captured, end without an error (by default the "
+      "capture then ends with status 19)}{group=Multi-node}",
       "arg {number=37}{call=--proxyjump}{display=Jump host(s)}{type=string}"
       "{tooltip=Reach the node(s) through these SSH jump hosts, first hop "
       "first: [user@]host[:port][,...] (as ssh -J); each jump host's key is "
@@ -461,6 +465,9 @@ multi_opts_from_args(const ExtcapArgs *a, NcapMultiOpts *mo, GError **error)
   if (!parse_bool("--clock-correct", a->clock_correct, &correct, error))
     return FALSE;
   mo->clock_correct = correct;
+  if (!parse_bool("--allow-partial", a->allow_partial, &correct, error))
+    return FALSE;
+  mo->allow_partial = correct;
   if (!ncap_capture_with_parse(a->capture_with, &mo->capture_with, error) ||
       !ncap_remote_priv_parse(a->remote_priv, &mo->remote_priv, error))
     return FALSE;
@@ -656,6 +663,8 @@ ncap_extcap_run(int argc, char **argv, GError **error)
        "MS"},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_mb, "",
        "MIB"},
+      {"allow-partial", 0, 0, G_OPTION_ARG_STRING, &a.allow_partial, "",
+       "true|false"},
       {"save-on-node", 0, 0, G_OPTION_ARG_STRING, &a.save_on_node, "",
        "true|false"},
       {"max-size", 0, 0, G_OPTION_ARG_STRING, &a.max_size, "", "MB"},

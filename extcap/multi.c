@@ -143,6 +143,7 @@ typedef struct {
   guint64 bytes;
   gint64 last_io;
   bool eof_sent;
+  gint64 last_ack;          /* ncap_relay_ack */
   GError *failure;
   /* Without the helper (agentless.h): set by the thread, then main. */
   NcapCaptureWith with;
@@ -625,6 +626,22 @@ all_failed_error(Multi *mu, GError **error)
   return FALSE;
 }
 
+static gboolean
+partial_error(Multi *mu, guint failed, GError **error)
+{
+  g_autoptr(GString) names = g_string_new(NULL);
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->state == NODE_FAILED)
+      g_string_append_printf(names, "%s%s", names->len ? ", " : "", nd->name);
+  }
+  g_set_error(error, NCAP_ERROR, NCAP_ERROR_PARTIAL,
+              "partial capture: %u of %u nodes failed (%s); the others were "
+              "captured (--allow-partial accepts this)", failed, mu->n,
+              names->str);
+  return FALSE;
+}
+
 static void
 log_stats(Multi *mu)
 {
@@ -634,9 +651,11 @@ log_stats(Multi *mu)
   ncap_merge_stats(mu->merge, &total, per);
   for (guint i = 0; i < mu->n; i++) {
     MultiNode *nd = g_ptr_array_index(mu->nodes, i);
-    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %u interfaces, "
+    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+                 " written out of order, %u interfaces, "
                  "%" G_GUINT64_FORMAT " bytes read%s",
-                 nd->name, per[i].packets_in, per[i].n_interfaces, nd->bytes,
+                 nd->name, per[i].packets_in, per[i].out_of_order,
+                 per[i].n_interfaces, nd->bytes,
                  per[i].failed ? ", failed" : "");
   }
   ncap_ssh_log("merge: %" G_GUINT64_FORMAT " packets written, %"
@@ -776,6 +795,9 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       MultiNode *nd = g_ptr_array_index(mu.nodes, i);
       if (nd->state == NODE_RUNNING && node_read(&mu, nd, buf, now))
         more = true;
+      if (nd->state == NODE_RUNNING && !nd->eof_sent && nd->ch != NULL &&
+          nd->conv == NULL) /* the helper, not tcpdump/dumpcap */
+        ncap_relay_ack(nd->ch, now, &nd->last_ack);
       if (nd->state == NODE_RUNNING && !stopping)
         node_agentless_tick(&mu, nd, now);
       if (nd->state == NODE_RUNNING && !stopping &&
@@ -893,6 +915,9 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
   if (ok && failed == mu.n) {
     ok = all_failed_error(&mu, error);
   }
+  /* A script must be able to tell a partial capture from a whole one:
+   * the others' packets are written first, then this is the status. */
+  bool partial = ok && failed > 0 && !mo->allow_partial;
   if (!gone && !write_failed) {
     ncap_merge_drain(mu.merge, g_get_monotonic_time(), TRUE, out);
     /* Every node ended cleanly without a byte: an empty capture rather
@@ -912,6 +937,8 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       }
     }
   }
+  if (ok && partial)
+    ok = partial_error(&mu, failed, error);
   log_stats(&mu);
   if (outfd >= 0 && outfd != STDOUT_FILENO)
     close(outfd);

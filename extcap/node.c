@@ -73,6 +73,9 @@ ncap_node_stream_command(const char *helper, const char *node,
   append_word(cmd, node);
   for (char **a = argv; a && *a; a++)
     append_word(cmd, *a);
+  /* We acknowledge on its stdin every second (extcap/relay.h): after a
+   * cut the helper ends on its stall time-out, not a minute later. */
+  append_word(cmd, "--client-acks");
   return g_string_free(cmd, FALSE);
 }
 

@@ -127,6 +127,17 @@ ncap_relay_install_signals(void)
   signal(SIGPIPE, SIG_IGN);
 }
 
+void
+ncap_relay_ack(ssh_channel ch, gint64 now, gint64 *last_ack)
+{
+  if (now - *last_ack < NCAP_RELAY_ACK_US)
+    return;
+  *last_ack = now;
+  /* One byte in one SSH packet; the helper reads its stdin all the time,
+   * so the channel's window for it never fills. */
+  (void)ssh_channel_write(ch, "\n", 1);
+}
+
 bool
 ncap_relay_stop_requested(void)
 {
@@ -295,6 +306,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
   unsigned reads_since_stderr = 0;
   const char *why = "stop requested";
   bool eof_sent = false, out_dead = false;
+  gint64 last_ack = 0;
   /* fill: bytes buffered, not yet written; since_grow: bytes read since
    * the last window-sized read (the first read is one). */
   size_t fill = 0, since_grow = RELAY_REGROW;
@@ -314,6 +326,8 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       why = "stop requested, the helper did not end in time";
       break;
     }
+    if (!eof_sent)
+      ncap_relay_ack(ch, g_get_monotonic_time(), &last_ack);
     /* Wait for a whole packet at most until the buffered bytes are due,
      * or RELAY_LINGER_MS: a stop or a gone reader is seen that late at
      * worst while the stream flows; when it pauses, our own poll below

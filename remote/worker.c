@@ -37,6 +37,9 @@ ncap_worker_ring_geometry(const NcapCaptureOpts *opts, guint64 *file_bytes,
   *max_files = (guint)((max_mb + file_mb - 1) / file_mb);
 }
 
+/* How long at most the stop keeps reading the kernel ring. */
+#define NCAP_WORKER_RING_DRAIN_US (1 * G_USEC_PER_SEC)
+
 typedef struct {
   NcapCapture *cap;
   NcapRing *ring;
@@ -197,6 +200,27 @@ worker_open_spool(NcapJobStore *store, const NcapJob *job, GError **error)
   return spoolfd;
 }
 
+/* The stop: what the kernel ring held goes into the files
+ * (docs/reliability.md "Stop"); a partly filled block retires within
+ * NCAP_CAPTURE_RETIRE_MS. Bounded; the rest is counted as dropped. */
+static void
+worker_drain(WorkerCtx *ctx, int capfd, GError **fail)
+{
+  ncap_capture_stop(ctx->cap);
+  gint64 deadline = g_get_monotonic_time() + NCAP_WORKER_RING_DRAIN_US;
+  while (!ncap_capture_drained(ctx->cap) && g_get_monotonic_time() < deadline) {
+    struct pollfd p = {.fd = capfd, .events = POLLIN};
+    (void)poll(&p, capfd >= 0 ? 1 : 0, 10);
+    if (ncap_capture_dispatch(ctx->cap, ring_sink, ctx, fail) < 0)
+      return;
+    if (ctx->ring_error) {
+      *fail = g_steal_pointer(&ctx->ring_error);
+      return;
+    }
+  }
+  ncap_capture_discard_rest(ctx->cap);
+}
+
 /* The capture loop: until a stop signal, a limit or a failure (*fail). */
 static const char *
 worker_capture_loop(NcapJob *job, NcapJobStore *store, WorkerCtx *ctx, int sigfd,
@@ -241,6 +265,8 @@ worker_capture_loop(NcapJob *job, NcapJobStore *store, WorkerCtx *ctx, int sigfd
       ncap_jobstore_save(store, job, &save_err); /* retried next round */
     }
   }
+  if (*fail == NULL)
+    worker_drain(ctx, capfd, fail);
   return stop_reason;
 }
 

@@ -40,13 +40,15 @@ check_round_trip(const char *helper, const char *node, const char *iface,
   g_auto(GStrv) want_opts = ncap_capture_opts_to_argv(&opts, false);
   guint n = g_strv_length(want_opts);
 
-  g_assert_cmpuint(g_strv_length(got), ==, 4 + n);
+  g_assert_cmpuint(g_strv_length(got), ==, 4 + n + 1);
   g_assert_cmpstr(got[0], ==, helper ? helper : NCAP_DEFAULT_HELPER);
   g_assert_cmpstr(got[1], ==, "stream");
   g_assert_cmpstr(got[2], ==, "--node");
   g_assert_cmpstr(got[3], ==, node);
   for (guint i = 0; i < n; i++)
     g_assert_cmpstr(got[4 + i], ==, want_opts[i]);
+  /* The client acknowledges on stdin (extcap/relay.h). */
+  g_assert_cmpstr(got[4 + n], ==, "--client-acks");
   ncap_capture_args_clear(&args);
   ncap_capture_opts_clear(&opts);
 }
