@@ -11,7 +11,7 @@ ncap_error_exit_status(const GError *error)
   if (error == NULL)
     return 0;
   if (error->domain != NCAP_ERROR || error->code < NCAP_ERROR_FAILED ||
-      error->code > NCAP_ERROR_CONFIG)
+      error->code > NCAP_ERROR_PRIV)
     return 1;
   return error->code;
 }

@@ -11,13 +11,14 @@
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "node.h"
 
 /* Syscalls are the client's cost (a paravirtualised VM pays microseconds
  * per entry), and libssh 0.10 spends two per 4 KiB of stream whatever we
  * do: one poll() and one recv() of at most MAX_BUF_SIZE (4096, fixed when
  * libssh is built; socket.c). The rest is ours to keep small:
  *
- * - The channel window. libssh grows it to the size of a read (FACTS.md),
+ * - The channel window. libssh grows it to the size of a read (docs/wireshark-facts.md),
  *   and a big window keeps a long fat path full, but it sends a
  *   WINDOW_ADJUST (a sendto()) on every read whose size exceeds what the
  *   window and its buffer hold, so a read of a constant 4 MiB sent one per
@@ -186,38 +187,6 @@ keep_stderr(GString *err, const char *buf, int n)
   g_string_append_len(err, buf, n);
   if (err->len > STDERR_KEEP)
     g_string_erase(err, 0, err->len - STDERR_KEEP);
-}
-
-char *
-ncap_relay_helper_failure(const char *helper, int status, const char *err,
-                          int *code)
-{
-  g_autofree char *line = ncap_ssh_last_line(err);
-
-  *code = NCAP_ERROR_REMOTE;
-  if (status == 127)
-    return g_strdup_printf("helper %s not found on the node (exit 127)%s%s",
-                           helper, *line ? ": " : "", line);
-  if (status == 126)
-    return g_strdup_printf("helper %s cannot be run on the node (exit 126)%s%s",
-                           helper, *line ? ": " : "", line);
-  if (status < 0 && *line == '\0')
-    return g_strdup_printf("helper %s ended without an exit status", helper);
-  if (status > 0)
-    *code = ncap_ssh_remote_error_code(status);
-  if (*line)
-    return g_steal_pointer(&line);
-  return g_strdup_printf("helper %s exited with status %d", helper, status);
-}
-
-static void
-remote_failure(NcapRelay *relay, NcapSsh *ssh, int status, const char *err,
-               GError **error)
-{
-  int code;
-  g_autofree char *text =
-      ncap_relay_helper_failure(relay->helper, status, err, &code);
-  g_set_error(error, NCAP_ERROR, code, "%s: %s", ncap_ssh_host(ssh), text);
 }
 
 typedef enum { FLUSH_OK, FLUSH_END, FLUSH_FAIL } FlushResult;
@@ -407,7 +376,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     ncap_ssh_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
                  status, relay->bytes);
     if (status != 0) {
-      remote_failure(relay, ssh, status, err->str, error);
+      ncap_node_set_helper_error(error, ncap_ssh_host(ssh), relay->helper, status, err->str);
       ok = FALSE;
     } else if (outfd < 0 && !ncap_relay_open_output(relay->out_path, relay->out_is_fifo, &outfd, error)) {
       /* Nothing came, but the helper succeeded: leave an empty output

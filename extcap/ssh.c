@@ -12,10 +12,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "jump.h"
 #include "ncap-error.h"
 #include "options.h"
 
-/* aes128-gcm first: the fastest here (FACTS.md); then OpenSSH's defaults. */
+/* aes128-gcm first: the fastest here (docs/wireshark-facts.md); then OpenSSH's defaults. */
 #define NCAP_SSH_CIPHERS                                                    \
   "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,"                   \
   "aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr"
@@ -24,6 +25,7 @@ struct NcapSsh {
   NcapSshConfig cfg;
   ssh_session session;
   GPtrArray *channels; /* ssh_channel, freed before the session */
+  NcapJump *jump;      /* the path through jump hosts, freed after it */
 };
 
 /* ---- logging ---------------------------------------------------------- */
@@ -115,6 +117,7 @@ ncap_ssh_config_clear(NcapSshConfig *cfg)
     memset(cfg->key_passphrase, 0, strlen(cfg->key_passphrase));
   g_free(cfg->key_passphrase);
   g_free(cfg->known_hosts);
+  g_free(cfg->proxy_jump);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -129,6 +132,7 @@ ncap_ssh_config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
   dst->key_file = g_strdup(src->key_file);
   dst->key_passphrase = g_strdup(src->key_passphrase);
   dst->known_hosts = g_strdup(src->known_hosts);
+  dst->proxy_jump = g_strdup(src->proxy_jump);
 }
 
 gboolean
@@ -257,6 +261,7 @@ ncap_ssh_free(NcapSsh *ssh)
     ssh_disconnect(ssh->session);
     ssh_free(ssh->session);
   }
+  ncap_jump_free(ssh->jump);
   ncap_ssh_config_clear(&ssh->cfg);
   g_free(ssh);
 }
@@ -505,8 +510,13 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
                 ssh->cfg.host);
     return FALSE;
   }
+  /* One home for ssh_config, known_hosts and default keys: libssh would
+   * read the passwd entry's .ssh while GLib (known_hosts) reads $HOME. */
+  g_autofree char *ssh_dir = g_build_filename(g_get_home_dir(), ".ssh", NULL);
+  ssh_options_set(s, SSH_OPTIONS_SSH_DIR, ssh_dir);
   ssh_options_parse_config(s, NULL);
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  g_autofree char *jump_spec = ncap_jump_spec_for_session(s, &ssh->cfg);
   if (ssh->cfg.port > 0)
     ssh_options_set(s, SSH_OPTIONS_PORT, &ssh->cfg.port);
   if (ssh->cfg.user != NULL && *ssh->cfg.user != '\0')
@@ -519,8 +529,12 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, NCAP_SSH_CIPHERS);
   ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no");
 
-  ncap_ssh_log("connecting to %s port %d (timeout %ld s)", ssh->cfg.host,
-               ssh->cfg.port ? ssh->cfg.port : 22, timeout);
+  if (jump_spec != NULL &&
+      (ssh->jump = ncap_jump_attach(s, &ssh->cfg, jump_spec, error)) == NULL)
+    return FALSE;
+  ncap_ssh_log("connecting to %s port %d (timeout %ld s)%s%s", ssh->cfg.host,
+               ssh->cfg.port ? ssh->cfg.port : 22, timeout,
+               jump_spec ? " via " : "", jump_spec ? jump_spec : "");
   if (ssh_connect(s) != SSH_OK) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
                 "cannot connect to %s port %d: %s", ssh->cfg.host,

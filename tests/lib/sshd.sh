@@ -88,7 +88,7 @@ CFG
   NCAP_HELPER="$NCAP_TMP/node/bin/nodecap-helper"
   ln -s "$NCAP_BUILD/remote/nodecap-helper" "$NCAP_HELPER"
 
-  # tshark scans the personal extcap folder even as root (FACTS.md).
+  # tshark scans the personal extcap folder even as root (docs/wireshark-facts.md).
   local extcap_dir
   extcap_dir=$(ncap_personal_extcap_dir)
   mkdir -p "$extcap_dir"
