@@ -14,6 +14,7 @@
 
 #include "ncap-error.h"
 #include "goption.h"
+#include "ncap-text.h"
 #include "node.h"
 
 /* A status/list/delete answers at once; start waits up to 30 s for the
@@ -617,13 +618,13 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
         JSON_NODE_HOLDS_ARRAY(json_object_get_member(j, "files")))
       nfiles = json_array_get_length(json_object_get_array_member(j, "files"));
     g_autofree char *when19 = g_strndup(when ? when : "-", 19);
-    g_ptr_array_add(
-        t->rows,
-        g_strdup_printf("%-32s  %-7s  %-19s  %-10" G_GUINT64_FORMAT "  %-5u  %s",
+    /* The record is the node's text: escaped, one bounded line. */
+    g_autofree char *row = g_strdup_printf("%-32s  %-7s  %-19s  %-10" G_GUINT64_FORMAT "  %-5u  %s",
                         jstr(j, "id") ? jstr(j, "id") : "?",
                         jstr(j, "status") ? jstr(j, "status") : "?", when19,
                         juint(j, "packets"), nfiles,
-                        jstr(j, "reason") ? jstr(j, "reason") : ""));
+                        jstr(j, "reason") ? jstr(j, "reason") : "");
+    g_ptr_array_add(t->rows, ncap_text_clean(row, -1, NCAP_TEXT_LINE_MAX));
   }
   return TRUE;
 }
@@ -765,8 +766,12 @@ draw_progress(GPtrArray *tasks, gint64 t0, bool final)
 /* ---- output ---------------------------------------------------------------- */
 
 static void
-print_prefixed(const char *label, const char *text, bool prefix)
+print_prefixed(const char *label, const char *raw, bool prefix, bool json)
 {
+  /* The node's answer: control characters escaped; a text line is cut at
+   * NCAP_TEXT_LINE_MAX, JSON (one long line) only by the answer's bound. */
+  g_autofree char *text =
+      ncap_text_clean_lines(raw, json ? 0 : NCAP_TEXT_LINE_MAX);
   if (!prefix) {
     fputs(text, stdout);
     if (*text && text[strlen(text) - 1] != '\n')
@@ -839,13 +844,14 @@ print_results(const JobRequest *req, GPtrArray *tasks)
   } else {
     for (guint i = 0; i < tasks->len; i++) {
       HostTask *t = g_ptr_array_index(tasks, i);
-      print_prefixed(t->label, t->out->str, many);
+      print_prefixed(t->label, t->out->str, many, req->json);
     }
   }
   fflush(stdout);
   for (guint i = 0; i < tasks->len; i++) {
     HostTask *t = g_ptr_array_index(tasks, i);
-    fputs(t->notes->str, stderr);
+    g_autofree char *notes = ncap_text_clean_lines(t->notes->str, NCAP_TEXT_LINE_MAX);
+    fputs(notes, stderr);
   }
 }
 

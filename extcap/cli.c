@@ -14,6 +14,7 @@
 #include "multi.h"
 #include "ncap-error.h"
 #include "goption.h"
+#include "ncap-text.h"
 #include "node.h"
 #include "options.h"
 #include "ssh.h"
@@ -263,7 +264,8 @@ verb_interfaces(int argc, char **argv, GError **error)
   if (list == NULL)
     return FALSE;
   if (json) {
-    fputs(raw, stdout);
+    g_autofree char *clean = ncap_text_clean_lines(raw, 0);
+    fputs(clean, stdout);
     if (*raw && raw[strlen(raw) - 1] != '\n')
       putchar('\n');
     return TRUE;

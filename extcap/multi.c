@@ -20,6 +20,7 @@
 #include "merge.h"
 #include "ncap-error.h"
 #include "node.h"
+#include "pcapng-check.h"
 #include "relay.h"
 
 /* libssh grows a channel's window to the size of a read (docs/wireshark-facts.md). */
@@ -149,6 +150,7 @@ typedef struct {
   const NcapCaptureOpts *opts;
   NcapAgentless *conv;
   gint64 last_beat;
+  NcapPcapngCheck *check; /* the stream checks, before the merge */
 } MultiNode;
 
 static void
@@ -162,6 +164,7 @@ multi_node_free(MultiNode *nd)
   g_free(nd->clock_cmd);
   g_clear_error(&nd->connect_error);
   g_clear_error(&nd->failure);
+  ncap_pcapng_check_free(nd->check);
   g_free(nd->clock_note);
   if (nd->err)
     g_string_free(nd->err, TRUE);
@@ -546,8 +549,33 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     nd->last_io = now;
     mu->any_bytes = true;
     g_autoptr(GError) error = NULL;
-    if (!node_feed(mu, nd, (const uint8_t *)buf, (gsize)r, now, &error)) {
-      node_fail(mu, nd, NCAP_ERROR_REMOTE, error->message, true);
+    /* A helper's stream gets the same checks as the single-node relay's:
+     * only the whole valid blocks before a violation reach the merge
+     * (tcpdump's and dumpcap's output is checked by the converter). */
+    gboolean good = TRUE;
+    guint64 valid = 0;
+    gsize take = (gsize)r;
+    if (nd->conv == NULL) {
+      if (nd->check == NULL)
+        nd->check = ncap_pcapng_check_new(NULL);
+      guint64 before = ncap_pcapng_check_fed(nd->check);
+      good = ncap_pcapng_check_feed(nd->check, (const uint8_t *)buf, (gsize)r,
+                                    &error);
+      valid = ncap_pcapng_check_valid_end(nd->check);
+      take = good ? (gsize)r : valid > before ? (gsize)(valid - before) : 0;
+    }
+    g_autoptr(GError) merr = NULL;
+    if (take > 0 &&
+        !node_feed(mu, nd, (const uint8_t *)buf, take, now, &merr)) {
+      node_fail(mu, nd, nd->conv ? NCAP_ERROR_REMOTE : NCAP_ERROR_MALFORMED,
+                merr->message, true);
+      return false;
+    }
+    if (!good) {
+      g_autofree char *text = g_strdup_printf(
+          "the node sent a malformed stream: %s; the %" G_GUINT64_FORMAT
+          " bytes before it are kept", error->message, valid);
+      node_fail(mu, nd, NCAP_ERROR_MALFORMED, text, false);
       return false;
     }
     if (k == MULTI_READS_PER_ROUND - 1)

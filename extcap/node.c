@@ -7,6 +7,7 @@
 
 #include "agentless.h"
 #include "ncap-error.h"
+#include "ncap-text.h"
 #include "relay.h"
 
 static void
@@ -137,14 +138,31 @@ parse_interfaces(const char *host, const char *json, GError **error)
     JsonNode *n = json_array_get_element(arr, i);
     if (!JSON_NODE_HOLDS_OBJECT(n))
       continue;
+    if (list->len >= NCAP_NODE_MAX_IFACES) {
+      ncap_ssh_log("%s: more than %u interfaces; the rest are left out",
+                   host, NCAP_NODE_MAX_IFACES);
+      break;
+    }
     JsonObject *o = json_node_get_object(n);
     const char *name = json_object_get_string_member_with_default(o, "name", NULL);
     if (name == NULL || *name == '\0')
       continue;
+    /* A name goes back to the node as -i NAME and into the extcap's
+     * config lines: one with a control character, or longer than any
+     * kernel name, is left out rather than altered. */
+    if (!ncap_text_is_clean(name, -1, NCAP_NODE_IFACE_NAME_MAX) ||
+        strpbrk(name, "{}") != NULL) {
+      ncap_ssh_log("%s: an interface name with control characters, braces "
+                   "or over %u bytes is left out", host, NCAP_NODE_IFACE_NAME_MAX);
+      continue;
+    }
     NcapNodeIface *iface = g_new0(NcapNodeIface, 1);
     iface->name = g_strdup(name);
-    iface->description = g_strdup(
-        json_object_get_string_member_with_default(o, "description", ""));
+    iface->description = ncap_text_clean(
+        json_object_get_string_member_with_default(o, "description", ""), -1,
+        NCAP_NODE_IFACE_TEXT_MAX);
+    /* Braces would end an extcap value early. */
+    g_strdelimit(iface->description, "{}", '_');
     iface->up = json_object_get_boolean_member_with_default(o, "up", FALSE);
     GPtrArray *addrs = g_ptr_array_new();
     if (json_object_has_member(o, "addresses") &&
@@ -152,9 +170,13 @@ parse_interfaces(const char *host, const char *json, GError **error)
       JsonArray *a = json_object_get_array_member(o, "addresses");
       for (guint j = 0; j < json_array_get_length(a); j++) {
         JsonNode *an = json_array_get_element(a, j);
-        if (JSON_NODE_HOLDS_VALUE(an) &&
-            json_node_get_value_type(an) == G_TYPE_STRING)
-          g_ptr_array_add(addrs, g_strdup(json_node_get_string(an)));
+        if (addrs->len < NCAP_NODE_MAX_ADDRESSES && JSON_NODE_HOLDS_VALUE(an) &&
+            json_node_get_value_type(an) == G_TYPE_STRING) {
+          char *addr = ncap_text_clean(json_node_get_string(an), -1,
+                                       NCAP_NODE_IFACE_TEXT_MAX);
+          g_strdelimit(addr, "{}", '_');
+          g_ptr_array_add(addrs, addr);
+        }
       }
     }
     g_ptr_array_add(addrs, NULL);

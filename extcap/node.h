@@ -44,6 +44,14 @@ gboolean ncap_node_stream(const NcapSshConfig *cfg, const char *helper,
                           const NcapCaptureOpts *opts, const char *out_path,
                           bool out_is_fifo, GError **error);
 
+/* Bounds on a node's interface list (docs/security.md): interfaces kept,
+ * bytes of a name (longer ones are left out), bytes of a description or
+ * address (longer ones are cut), addresses per interface. */
+#define NCAP_NODE_MAX_IFACES 1024u
+#define NCAP_NODE_IFACE_NAME_MAX 256u
+#define NCAP_NODE_IFACE_TEXT_MAX 256u
+#define NCAP_NODE_MAX_ADDRESSES 64u
+
 typedef struct {
   char *name, *description;
   char **addresses;

@@ -14,6 +14,7 @@
 
 #include "jump.h"
 #include "ncap-error.h"
+#include "ncap-text.h"
 #include "options.h"
 
 /* aes128-gcm first: the fastest here (docs/wireshark-facts.md); then OpenSSH's defaults. */
@@ -40,7 +41,10 @@ log_line(const char *tag, const char *text)
     return;
   g_autoptr(GDateTime) now = g_date_time_new_now_local();
   g_autofree char *ts = g_date_time_format(now, "%Y-%m-%d %H:%M:%S.%f");
-  fprintf(log_fp, "%s [%d] %s: %s\n", ts, (int)getpid(), tag, text);
+  /* Log lines quote nodes (banners, stderr, names): escaped and bounded,
+   * one line each. */
+  g_autofree char *clean = ncap_text_clean(text, -1, NCAP_TEXT_MESSAGE_MAX);
+  fprintf(log_fp, "%s [%d] %s: %s\n", ts, (int)getpid(), tag, clean);
   fflush(log_fp);
 }
 
@@ -578,6 +582,7 @@ ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms, GString *out,
 {
   ssh_channel ch = ncap_ssh_exec(ssh, command, error);
   char buf[16384];
+  gsize out_start = out->len;
   gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
   if (ch == NULL)
@@ -593,8 +598,20 @@ ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms, GString *out,
     }
     if (n > 0)
       g_string_append_len(out, buf, n);
-    while ((e = ssh_channel_read_timeout(ch, buf, sizeof buf, 1, 0)) > 0)
+    /* What a node can make us hold is bounded: its answer, and the tail
+     * of its stderr (the last line is what is shown). */
+    if (out->len - out_start > NCAP_SSH_RUN_MAX_OUT) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                  "%s: the helper's answer is larger than %u MiB; refusing it",
+                  ssh->cfg.host, NCAP_SSH_RUN_MAX_OUT >> 20);
+      ssh_channel_close(ch);
+      return FALSE;
+    }
+    while ((e = ssh_channel_read_timeout(ch, buf, sizeof buf, 1, 0)) > 0) {
       g_string_append_len(err, buf, e);
+      if (err->len > NCAP_SSH_STDERR_KEEP)
+        g_string_erase(err, 0, err->len - NCAP_SSH_STDERR_KEEP);
+    }
     if (n == 0 && ssh_channel_is_eof(ch))
       break;
     if (g_get_monotonic_time() > deadline) {
@@ -641,8 +658,9 @@ ncap_ssh_last_line(const char *text)
   g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
   for (int i = (int)g_strv_length(lines) - 1; i >= 0; i--) {
     g_strstrip(lines[i]);
+    /* The node's text: escaped and cut before it reaches a terminal. */
     if (*lines[i] != '\0')
-      return g_strdup(lines[i]);
+      return ncap_text_clean(lines[i], -1, NCAP_TEXT_LINE_MAX);
   }
   return g_strdup("");
 }

@@ -94,9 +94,16 @@ const char *ncap_ssh_host(NcapSsh *ssh);
 /* Send an SSH_MSG_IGNORE so a dead path shows up (TCP_USER_TIMEOUT). */
 void ncap_ssh_keepalive(NcapSsh *ssh);
 
-/* The last line of text that is not empty (the helper's message), or the
- * whole text flattened; transfer full. */
+/* The last line of text that is not empty (the helper's message), with
+ * control characters escaped and cut to NCAP_TEXT_LINE_MAX (ncap-text.h);
+ * transfer full. */
 char *ncap_ssh_last_line(const char *text);
+
+/* Bounds on what ncap_ssh_run() holds of a node's answer: its stdout (a
+ * job list, a status record, the interface list) and the tail of its
+ * stderr. */
+#define NCAP_SSH_RUN_MAX_OUT (16u << 20)
+#define NCAP_SSH_STDERR_KEEP 8192u
 
 /* Map a helper's exit status to our error code. */
 int ncap_ssh_remote_error_code(int exit_status);
