@@ -456,17 +456,48 @@ def saved_prefs(args):
     return {c: out[p] for c, p in pref.items() if p in out}
 
 
+def expected_options():
+    """[(tab, --option)] of tests/gui/expected-options.txt."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "expected-options.txt")
+    out = []
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                tab, call = line.rstrip("\n").split("\t")
+                out.append((tab, call))
+    return out
+
+
 def check_all_options(dlg, args, groups):
-    """Every option of --extcap-config: on its group's tab, with its widget,
-    the tooltip as the widget's and label's description, the default value."""
+    """The tabs and options a user must find (expected-options.txt) are in
+    --extcap-config and the dialog; every option of --extcap-config is on
+    its group's tab, with its widget, the tooltip as the widget's and the
+    label's description, and its saved or default value."""
     names = [t.name for t in tabs(dlg)]
+    expected = expected_options()
+    want_tabs = []
+    for tab, _ in expected:
+        if tab not in want_tabs:
+            want_tabs.append(tab)
+    for tab in want_tabs:
+        if tab not in names:
+            extra = [n for n in names if n not in want_tabs]
+            raise Failure(f"tab '{tab}'", f"missing from the options dialog (its tabs: {names}"
+                          + (f"; unexpected: {extra}" if extra else "") + ")")
+    by_call = {a["call"]: a for a in args}
+    for tab, call in expected:
+        a = by_call.get(call)
+        if a is None:
+            raise Failure(f"option {call} (tab '{tab}')",
+                          "missing from `nodecap --extcap-config`, so the dialog has no widget for it")
+        if a.get("group") != tab:
+            raise Failure(f"option {call} '{a['display']}'",
+                          f"is on tab '{a.get('group')}', expected on tab '{tab}'")
+    extra = [a["call"] for a in args if a["call"] not in {c for _, c in expected}]
+    if extra:
+        log(f"options not in tests/gui/expected-options.txt (checked all the same; add them): {extra}")
     if names != groups:
-        missing = [g for g in groups if g not in names]
-        extra = [n for n in names if n not in groups]
-        raise Failure("options dialog tabs",
-                      f"tabs {names}, --extcap-config groups {groups}"
-                      + (f"; missing tab(s) {missing}" if missing else "")
-                      + (f"; unexpected tab(s) {extra}" if extra else ""))
+        raise Failure("options dialog tabs", f"tabs {names}, --extcap-config groups {groups}")
     saved = saved_prefs(args)
     pg = pages(dlg)
     if len(pg) != len(groups):
@@ -486,8 +517,11 @@ def check_all_options(dlg, args, groups):
     log(f"all {len(args)} options of --extcap-config found on tabs {groups}, each with its tooltip")
 
 
-def field_by_label(dlg, groups, args, display):
-    arg = next(a for a in args if a["display"] == display)
+def field_by_call(dlg, groups, args, call):
+    """The widget of option --call on its tab page, and the option."""
+    arg = next((a for a in args if a["call"] == call), None)
+    if arg is None:
+        raise Failure(f"option {call}", "missing from `nodecap --extcap-config`")
     page = pages(dlg)[groups.index(arg["group"])]
     return option_widget(page, arg)[0], arg
 
@@ -528,13 +562,13 @@ def run_live():
     dlg = open_options(main)
     time.sleep(0.5)
     check_all_options(dlg, args, groups)
-    port_field, _ = field_by_label(dlg, groups, args, "SSH port")
+    port_field, _ = field_by_call(dlg, groups, args, "--remote-port")
     hover(port_field, 2)  # its tooltip shows in the screenshot
     shot("02-options-node")
 
     step("reload")
     goto_tab(dlg, "Capture")
-    iface, _ = field_by_label(dlg, groups, args, "Remote interface")
+    iface, _ = field_by_call(dlg, groups, args, "--remote-interface")
     reload_btn = [b for b in iface.parent if b is not None and role(b) == "push button"]
     if len(reload_btn) != 1 or reload_btn[0].name != "Reload to ask the node":
         raise Failure("button 'Reload to ask the node'", "not beside the remote interface selector")
@@ -563,7 +597,7 @@ def run_live():
     wait_for("'lo' chosen in the remote interface list", lambda: iface.name == lo[0], 10,
              widget="selector 'Remote interface'")
 
-    flt, _ = field_by_label(dlg, groups, args, "Capture filter (BPF)")
+    flt, _ = field_by_call(dlg, groups, args, "--remote-filter")
     type_into(flt, f"udp dst port {port}", "field 'Capture filter (BPF)'")
     if text_of(flt) != f"udp dst port {port}":
         raise Failure("field 'Capture filter (BPF)'", f"holds '{text_of(flt)}' after typing")
@@ -572,7 +606,7 @@ def run_live():
     save = button(dlg, "Save", "button 'Save' of the options dialog")
     if "enabled" not in states(save):
         raise Failure("button 'Save' of the options dialog", "disabled before any value is out of range")
-    snap, arg = field_by_label(dlg, groups, args, "Snapshot length")
+    snap, arg = field_by_call(dlg, groups, args, "--snaplen")
     hi = int(arg["range"].split(",")[1])
     type_into(snap, str(hi + 1), "field 'Snapshot length'")
     wait_for("Save disabled for a snapshot length out of range", lambda: "enabled" not in states(save), 10,
@@ -610,8 +644,8 @@ def run_live():
     # The values are kept: the dialog opened again shows them.
     dlg = open_options(main)
     goto_tab(dlg, "Capture")
-    iface, _ = field_by_label(dlg, groups, args, "Remote interface")
-    flt, _ = field_by_label(dlg, groups, args, "Capture filter (BPF)")
+    iface, _ = field_by_call(dlg, groups, args, "--remote-interface")
+    flt, _ = field_by_call(dlg, groups, args, "--remote-filter")
     if not iface.name.startswith("lo"):
         raise Failure("selector 'Remote interface'", f"shows '{iface.name}' after Save, not lo")
     if text_of(flt) != f"udp dst port {port}":
