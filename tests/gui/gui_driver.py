@@ -236,11 +236,20 @@ def type_into(field, text, what):
     time.sleep(0.3)
 
 
-def shot(name):
+def shot(name, crop=None):
+    """The whole screen as OUT/name.png; with crop (a widget, e.g. the
+    dialog), also OUT/name.crop.png cut to its AT-SPI extents (for docs/img)."""
     path = os.path.join(OUT, name + ".png")
     subprocess.run(["import", "-window", "root", path], check=False,
                    stderr=subprocess.DEVNULL)
     log(f"screenshot {path}")
+    if crop is not None:
+        try:
+            x, y, w, h = extents(crop)
+            subprocess.run(["convert", path, "-crop", f"{w}x{h}+{x}+{y}", "+repage",
+                            os.path.join(OUT, name + ".crop.png")], check=False)
+        except Exception as e:
+            log(f"no crop for {name}: {e!r}")
     return path
 
 
@@ -365,24 +374,66 @@ def helper_pids():
 
 # ---- The options dialog --------------------------------------------------------
 
-def open_options(main):
-    """Click the gear of the nodecap row; return the dialog."""
-    cell = find_one(main, "table cell", IFACE_CELL, what=f"interface list row '{IFACE_CELL}'")
-    if "showing" not in states(cell):
-        raise Failure(f"interface list row '{IFACE_CELL}'", "is listed but not visible")
+def nodecap_row(main):
+    """The (name cell, gear cell) of the nodecap row, both on screen and
+    not moving; None while the list is being rebuilt."""
+    cells = find_all(main, "table cell", IFACE_CELL)
+    if len(cells) != 1 or "showing" not in states(cells[0]):
+        return None
+    cell = cells[0]
     # The gear is the row's cell left of the name: same row, ends where the
     # name begins.
-    table = cell.parent
-    i = cell.getIndexInParent()
-    gear = table[i - 1]
+    gear = cell.parent[cell.getIndexInParent() - 1]
     gx, gy, gw, gh = extents(gear)
     cx, cy, _, _ = extents(cell)
-    if gy != cy or gx + gw != cx:
-        raise Failure(f"gear of '{IFACE_CELL}'", f"the cell left of the name is at {gx},{gy} {gw}x{gh}, "
-                      f"not beside the name at {cx},{cy}")
-    click(gear, f"gear of '{IFACE_CELL}'", 1)
-    return wait_for(f"dialog '{DIALOG_TITLE}' after the gear", lambda: window(DIALOG_TITLE),
-                    widget=f"dialog '{DIALOG_TITLE}'")
+    if gy != cy or gx + gw != cx or gw <= 0:
+        return None
+    time.sleep(0.3)
+    if extents(gear) != (gx, gy, gw, gh) or "showing" not in states(gear):
+        return None
+    return cell, gear
+
+
+def scroll_to_row(main):
+    """More interfaces than rows on screen: click a visible row and let the
+    list's keyboard search select and scroll to ours."""
+    cells = find_all(main, "table cell", IFACE_CELL)
+    if len(cells) != 1:
+        raise Failure(f"interface list row '{IFACE_CELL}'", f"listed {len(cells)} times")
+    visible = [c for c in cells[0].parent if c is not None and role(c) == "table cell"
+               and c.name and "showing" in states(c)]
+    if not visible:
+        raise Failure(f"interface list row '{IFACE_CELL}'", "is listed but no row is visible")
+    log(f"row '{IFACE_CELL}' not on screen: keyboard search from '{visible[0].name}'")
+    click(visible[0], f"interface list row '{visible[0].name}'", 0.3)
+    xdo("type", "--delay", 20, IFACE_CELL)
+    time.sleep(0.5)
+
+
+def open_options(main):
+    """Click the gear of the nodecap row; return the dialog. The list is
+    rebuilt when interfaces come and go (and after Save): wait until the
+    row holds still, and click again if the dialog did not open."""
+    what = f"gear of '{IFACE_CELL}'"
+    deadline = time.monotonic() + WAIT
+    scrolled = False
+    while time.monotonic() < deadline:
+        try:
+            row = wait_for(f"row '{IFACE_CELL}' on screen", lambda: nodecap_row(main), 10,
+                           widget=f"interface list row '{IFACE_CELL}'")
+        except Failure:
+            if scrolled:
+                raise
+            scroll_to_row(main)
+            scrolled = True
+            continue
+        click(row[1], what, 1)
+        try:
+            return wait_for(f"dialog '{DIALOG_TITLE}' after the gear", lambda: window(DIALOG_TITLE), 30,
+                            widget=f"dialog '{DIALOG_TITLE}'")
+        except Failure:
+            log(f"no dialog after clicking the {what}: clicking again")
+    raise Failure(f"dialog '{DIALOG_TITLE}'", f"did not open after clicking the {what}")
 
 
 def tabs(dlg):
@@ -564,7 +615,7 @@ def run_live():
     check_all_options(dlg, args, groups)
     port_field, _ = field_by_call(dlg, groups, args, "--remote-port")
     hover(port_field, 2)  # its tooltip shows in the screenshot
-    shot("02-options-node")
+    shot("02-options-node", dlg)
 
     step("reload")
     goto_tab(dlg, "Capture")
@@ -591,7 +642,7 @@ def run_live():
         raise Failure("selector 'Remote interface'", f"the node's list {items} has no 'lo (...)' entry")
     log(f"Reload: {static} -> {items}")
     click(iface, "selector 'Remote interface'", 1)  # opens the list
-    shot("04-reload-list")
+    shot("04-reload-list", dlg)
     xdo("type", "lo")
     xdo("key", "Return")
     wait_for("'lo' chosen in the remote interface list", lambda: iface.name == lo[0], 10,
@@ -615,7 +666,7 @@ def run_live():
     if not red:
         raise Failure("field 'Snapshot length'", f"{hi + 1} > {hi} but the field is not red (colour {rgb})")
     hover(snap, 1)
-    shot("05-options-out-of-range")
+    shot("05-options-out-of-range", dlg)
     click(reset_button_of(snap), "reset button of 'Snapshot length'", 0.5)
     wait_for("snapshot length back to its default", lambda: text_of(snap) == arg["default"], 10,
              widget="field 'Snapshot length'")
@@ -630,7 +681,7 @@ def run_live():
         if g in ("Node", "Capture"):
             continue
         goto_tab(dlg, g)
-        shot(f"06-options-{re.sub(r'[^a-z0-9]+', '-', g.lower())}")
+        shot(f"06-options-{re.sub(r'[^a-z0-9]+', '-', g.lower())}", dlg)
 
     step("save")
     click(save, "button 'Save' of the options dialog", 1)
@@ -650,7 +701,7 @@ def run_live():
         raise Failure("selector 'Remote interface'", f"shows '{iface.name}' after Save, not lo")
     if text_of(flt) != f"udp dst port {port}":
         raise Failure("field 'Capture filter (BPF)'", f"shows '{text_of(flt)}' after Save")
-    shot("07-options-kept")
+    shot("07-options-kept", dlg)
     click(button(dlg, "Close", "button 'Close' of the options dialog"), "button 'Close'", 1)
     wait_for("the options dialog closed", lambda: window(DIALOG_TITLE) is None, 15,
              widget="button 'Close' of the options dialog")

@@ -17,9 +17,9 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
 
 PY=/usr/bin/python3 # Debian's, with python3-pyatspi (root's python3 may be pyenv's)
-for t in Xvfb xdotool import wireshark dbus-launch setpriv; do
+for t in Xvfb xdotool import convert wireshark dbus-run-session setpriv; do
   command -v "$t" >/dev/null ||
-    ncap_skip "$t missing (packaging/install-deps: xvfb xdotool imagemagick wireshark-qt dbus-x11 at-spi2-core python3-pyatspi)"
+    ncap_skip "$t missing (packaging/install-deps: wireshark-qt xvfb xdotool imagemagick dbus-daemon at-spi2-core python3-pyatspi)"
 done
 "$PY" -c 'import pyatspi' 2>/dev/null || ncap_skip "$PY cannot import pyatspi (apt-get install python3-pyatspi)"
 [[ -x /usr/libexec/at-spi-bus-launcher ]] || ncap_skip "at-spi-bus-launcher missing (apt-get install at-spi2-core)"
@@ -79,7 +79,7 @@ extcap.nodecap.logfile: $NCAP_EXTCAP_LOG
 EOF
 
 # ---- A private X server --------------------------------------------------
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$NCAP_TMP/display" \
+Xvfb -displayfd 5 -screen 0 1280x1024x24 -nolisten tcp 5>"$NCAP_TMP/display" \
   >"$NCAP_TMP/xvfb.log" 2>&1 &
 XVFB_PID=$!
 ncap_on_exit "kill $XVFB_PID; wait $XVFB_PID"
@@ -89,8 +89,8 @@ ncap_log "Xvfb on $DISPLAY"
 
 # gui_session USER DIR CMD...: CMD in its own D-Bus session bus (the AT-SPI
 # bus is started from it), with the accessibility of Qt switched on, as
-# USER with HOME=DIR/home. The bus and the AT-SPI daemons it started end
-# with the session (dbus-launch --exit-with-session watches our stdin).
+# USER with HOME=DIR/home. dbus-run-session ends the bus when the driver
+# exits, and the AT-SPI bus and registry it started end with it.
 gui_session() {
   local user=$1 dir=$2 as=()
   shift 2
@@ -150,10 +150,11 @@ if [[ -n "${NCAP_GUI_OUT:-}" ]]; then
   ncap_log "screenshots and logs in $NCAP_GUI_OUT"
 fi
 if [[ -n "${NCAP_GUI_UPDATE_DOCS:-}" ]]; then
-  for pair in 01-interface-list:gui-interface-list 02-options-node:gui-options-node \
-    05-options-out-of-range:gui-options-range 04-reload-list:gui-reload-list \
+  # the dialog's screenshots cut to the dialog, the others whole
+  for pair in 01-interface-list:gui-interface-list 02-options-node.crop:gui-options-node \
+    05-options-out-of-range.crop:gui-options-range 04-reload-list.crop:gui-reload-list \
     08-capturing:gui-capturing 10-packet-details:gui-packet-details; do
-    cp "$OUT/${pair%%:*}.png" "$NCAP_SRC/docs/img/${pair#*:}.png"
+    cp "$OUT/${pair%%:*}.png" "$NCAP_SRC/docs/img/${pair#*:}.png" || gui_fail "no screenshot ${pair%%:*}.png for docs/img"
   done
   ncap_log "docs/img/gui-*.png refreshed"
 fi
