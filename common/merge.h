@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Multi-node merge: N pcapng byte streams in (one per node, each from
  * `nodecap-helper stream`), one pcapng stream out, ordered by timestamp
- * within a bounded window (DESIGN.md "Multi-node"). Knows pcapng and
+ * within a bounded window (docs/design.md "Multi-node"). Knows pcapng and
  * nothing else: no SSH, no clock reads, no I/O. The caller (the extcap)
  * feeds bytes as they arrive from each session, calls drain to get what may
  * be written now, and passes the monotonic time in, so the behaviour is a

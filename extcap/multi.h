@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Live capture on several nodes at once (DESIGN.md "Multi-node",
+/* Live capture on several nodes at once (docs/design.md "Multi-node",
  * docs/multinode.md): one SSH session per node, connected concurrently
  * (a thread per node, each with its own time-outs), the node's clock
  * offset measured at connect, every node's `nodecap-helper stream` merged
@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "agentless.h"
 #include "options.h"
 #include "ssh.h"
 
@@ -38,6 +39,8 @@ typedef struct {
   guint64 window_ms;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MS */
   guint64 window_mb;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MB */
   bool clock_correct;  /* subtract each node's measured offset */
+  NcapCaptureWith capture_with; /* agentless.h; 0 = auto */
+  NcapRemotePriv remote_priv;   /* for dumpcap/tcpdump on the node */
 } NcapMultiOpts;
 
 /* Capture on every host (base: the SSH options they share; each host's

@@ -46,12 +46,6 @@ typedef enum {
 NcapRelayWrite ncap_relay_write_all(int fd, const char *buf, size_t len,
                                     int *err);
 
-/* The text for a helper that ended with a non-zero status (no host
- * prefix): its last stderr line, or what 126/127/no status mean. *code:
- * the NCAP_ERROR code to use. Transfer full. */
-char *ncap_relay_helper_failure(const char *helper, int status,
-                                const char *err, int *code);
-
 typedef struct {
   const char *out_path;  /* fifo/file path, or "-" for stdout */
   bool out_is_fifo;      /* open O_WRONLY only (never create) */

@@ -364,7 +364,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
     return;
   }
   /* A packet's sequence number is its position plus the losses before it
-   * (DESIGN.md "The stream format"), so the plugin can derive it. */
+   * (docs/design.md "The stream format"), so the plugin can derive it. */
   cap->stats.next_seq += 1 + epb.dropcount;
   cap->pending_drops = 0;
   cap->stats.packets++;

@@ -23,6 +23,7 @@
 #include "fdio.h"
 #include "helper.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "pcapng.h"
 #include "queue.h"
 #include "security.h"
@@ -39,7 +40,7 @@
  * under tshark lost 25 % that way, as osdrop). */
 #define QUEUE_MIN_FREE (2 * NCAP_CAPTURE_BLOCK_MAX)
 /* ISBs go out periodically: tshark closes the fifo before it signals the
- * extcap, so an ISB written only at the very end is lost (FACTS.md). */
+ * extcap, so an ISB written only at the very end is lost (docs/wireshark-facts.md). */
 #define ISB_PERIOD_US (1 * G_USEC_PER_SEC)
 /* At the end, how long to keep trying to hand over what is queued. */
 #define DRAIN_US (2 * G_USEC_PER_SEC)
@@ -151,11 +152,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   /* Policy before anything else: a denied call opens nothing. */
   if (!ncap_policy_require(h, "capture.stream", error))
     goto out;
-  if (!g_option_context_parse(ctx, &argc, &argv, error)) {
-    if (*error)
-      (*error)->domain = NCAP_ERROR, (*error)->code = NCAP_ERROR_INVALID;
+  if (!ncap_goption_parse(ctx, NULL, &argc, &argv, error))
     goto out;
-  }
   if (argc > 1) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
                 "stream: unexpected argument \"%s\"", argv[1]);
