@@ -103,12 +103,53 @@ helper_command(const char *helper, const char *verb, const char *const *args)
   return g_string_free(cmd, FALSE);
 }
 
+/* The SSH options as the user gave them (ncap_cli_ssh_hint_options), set
+ * once before any node thread starts; NULL from the extcap. */
+static char *hint_options;
+
+/* A command the user can run as printed: "nodecap VERB HOST<options>
+ * ARGS". Transfer full. */
+static char *
+hint(const char *verb, const char *host, const char *args)
+{
+  g_autofree char *qh = g_shell_quote(host);
+  bool plain = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789@.:-_[]") == strlen(host);
+  return g_strdup_printf("nodecap %s %s%s%s%s", verb, plain ? host : qh,
+                         hint_options ? hint_options : "", *args ? " " : "",
+                         args);
+}
+
+/* The helper words its hints for itself, "(stop ID)": make that the
+ * whole command for this host. Transfer full. */
+static char *
+expand_helper_hint(const char *host, const char *line)
+{
+  static const char *verbs[] = {"stop", "status", "list", "fetch", "delete"};
+  const char *open = strrchr(line, '(');
+  if (open == NULL || line[strlen(line) - 1] != ')') /* open: line not empty */
+    return g_strdup(line);
+  for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
+    gsize n = strlen(verbs[i]);
+    if (strncmp(open + 1, verbs[i], n) != 0 ||
+        (open[1 + n] != ' ' && open[1 + n] != ')'))
+      continue;
+    g_autofree char *args =
+        g_strndup(open + 1 + n + (open[1 + n] == ' '),
+                  strlen(open + 1 + n + (open[1 + n] == ' ')) - 1);
+    g_autofree char *cmd = hint(verbs[i], host, args);
+    return g_strdup_printf("%.*s(%s)", (int)(open - line), line, cmd);
+  }
+  return g_strdup(line);
+}
+
 /* The helper's failure as our error: its one line, its exit status. */
 static void
 set_helper_error(GError **error, const char *host, const char *helper,
                  int status, const char *err_text)
 {
-  g_autofree char *line = ncap_ssh_last_line(err_text);
+  g_autofree char *raw = ncap_ssh_last_line(err_text);
+  g_autofree char *line = expand_helper_hint(host, raw);
   if (status == 127)
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
                 "%s: helper %s not found on the node (exit 127)%s%s", host,
@@ -525,9 +566,10 @@ fetch_plan_add(HostTask *t, GPtrArray *plan, JsonObject *job, GError **error)
         if (strcmp(((RecFile *)g_ptr_array_index(files, i))->name, *w) == 0)
           break;
       if (i == files->len) {
+        g_autofree char *cmd = hint("status", t->label, id);
         g_set_error(error, NCAP_ERROR, NCAP_ERROR_NOT_FOUND,
-                    "%s: job %s has no file \"%s\" (see nodecap status %s %s)",
-                    t->label, id, *w, t->label, id);
+                    "%s: job %s has no file \"%s\" (see %s)", t->label, id,
+                    *w, cmd);
         return FALSE;
       }
       g_ptr_array_add(chosen, g_ptr_array_steal_index(files, i));
@@ -588,10 +630,11 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
     }
     JsonObject *job = json_node_get_object(root);
     if (!record_finished(job)) {
+      g_autofree char *cmd = hint("stop", t->label, req->id);
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_BUSY,
-                  "%s: job %s is still %s; stop it first (nodecap stop %s %s)",
-                  t->label, req->id, jstr(job, "status") ? jstr(job, "status") : "?",
-                  t->label, req->id);
+                  "%s: job %s is still %s; stop it first (%s)", t->label,
+                  req->id, jstr(job, "status") ? jstr(job, "status") : "?",
+                  cmd);
       return FALSE;
     }
     if (!fetch_plan_add(t, plan, job, error))
@@ -1105,6 +1148,8 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   req.helper = ncap_cli_ssh_helper(sa);
   req.node_name = node_name;
   req.outdir = outdir ? outdir : ".";
+  g_free(hint_options);
+  hint_options = ncap_cli_ssh_hint_options(sa);
 
   if (req.verb == VERB_START) {
     /* Checked here first (a clear error before any connection), and

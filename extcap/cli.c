@@ -13,6 +13,7 @@
 #include "ncap-error.h"
 #include "node.h"
 #include "options.h"
+#include "report.h"
 #include "ssh.h"
 
 typedef struct {
@@ -145,7 +146,7 @@ verb_capture(int argc, char **argv, GError **error)
   g_auto(NcapCaptureOpts) opts = {0};
   g_autoptr(GPtrArray) hosts = NULL;
   g_autofree char *out = NULL, *window_ms = NULL, *window_mb = NULL;
-  gboolean clock_correct = FALSE;
+  gboolean clock_correct = FALSE, quiet = FALSE, json = FALSE;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
       ncap_capture_option_entries(&ca, false, true);
@@ -159,6 +160,11 @@ verb_capture(int argc, char **argv, GError **error)
        "Longest wait for slower nodes (1-60000, default 500)", "MS"},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
        "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+       "No status line: only the closing summary, on stderr", NULL},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "The closing summary as one JSON object (stdout, or stderr with -w -)",
+       NULL},
       {NULL},
   };
   g_autoptr(GOptionContext) ctx =
@@ -206,9 +212,31 @@ verb_capture(int argc, char **argv, GError **error)
     return FALSE;
   if (!ssh_config_from_cli(&sa, NULL, &cfg, error))
     return FALSE;
-  return ncap_multi_capture(&cfg, hosts,
-                            sa.helper ? sa.helper : NCAP_DEFAULT_HELPER, &opts,
-                            &mo, out, false, error);
+  /* docs/cli.md "What capture prints": the status line only where a
+   * person watches, never into the pcapng on stdout. */
+  bool to_stdout = strcmp(out, "-") == 0;
+  NcapReportMode mode = json    ? NCAP_REPORT_JSON
+                        : !quiet && !to_stdout && isatty(STDOUT_FILENO)
+                            ? NCAP_REPORT_TTY
+                            : NCAP_REPORT_QUIET;
+  g_autoptr(NcapReport) report =
+      ncap_report_new(mode, to_stdout ? stderr : stdout);
+  for (guint i = 0; i < hosts->len; i++)
+    ncap_report_add_node(report,
+                         ((NcapMultiHost *)g_ptr_array_index(hosts, i))->name);
+  mo.report = report;
+  gboolean ok = ncap_multi_capture(&cfg, hosts,
+                                   sa.helper ? sa.helper : NCAP_DEFAULT_HELPER,
+                                   &opts, &mo, out, false, error);
+  /* A capture that never started has only its error line. */
+  NcapReportCounts c;
+  bool started = false;
+  for (guint i = 0; i < hosts->len; i++)
+    started = started ||
+              (ncap_report_counts(report, i, &c) && c.n_interfaces > 0);
+  if (ok || started || json)
+    ncap_report_finish(report);
+  return ok;
 }
 
 static gboolean
@@ -297,6 +325,37 @@ ncap_cli_ssh_config(const NcapCliSsh *s, const char *host, NcapSshConfig *cfg,
                     GError **error)
 {
   return ssh_config_from_cli(&s->a, host, cfg, error);
+}
+
+static void
+hint_opt(GString *s, const char *name, const char *value)
+{
+  if (value == NULL)
+    return;
+  g_autofree char *q = g_shell_quote(value);
+  /* Plain words stay unquoted: the hint reads like what was typed. */
+  bool plain = *value != '\0';
+  for (const char *p = value; *p && plain; p++)
+    plain = g_ascii_isalnum(*p) || strchr("@%+=:,./_-", *p) != NULL;
+  g_string_append_printf(s, " %s %s", name, plain ? value : q);
+}
+
+char *
+ncap_cli_ssh_hint_options(const NcapCliSsh *s)
+{
+  const CliSshArgs *a = &s->a;
+  GString *h = g_string_new(NULL);
+  /* Everything that picks the node, the account and the key, never a
+   * password or a passphrase (a hint is printed, maybe into a log). */
+  hint_opt(h, "-p", a->port);
+  hint_opt(h, "-l", a->user);
+  hint_opt(h, "--sshkey", a->sshkey);
+  hint_opt(h, "--remote-password-file", a->password_file);
+  hint_opt(h, "--known-hosts", a->known_hosts);
+  hint_opt(h, "--connect-timeout", a->connect_timeout);
+  hint_opt(h, "--keepalive", a->keepalive);
+  hint_opt(h, "--remote-helper", a->helper);
+  return g_string_free(h, FALSE);
 }
 
 static void

@@ -329,6 +329,7 @@ typedef struct {
   const char *helper;
   bool quiet_failures; /* one node: its error is the final line */
   bool any_bytes;
+  NcapReport *report;
 } Multi;
 
 static void
@@ -350,6 +351,7 @@ node_fail(Multi *mu, MultiNode *nd, int code, const char *text,
     return;
   nd->state = NODE_FAILED;
   close_channel(nd);
+  ncap_report_node_failed(mu->report, nd->idx, text);
   ncap_merge_source_end(mu->merge, nd->idx, text);
   nd->failure = text_names_host
                     ? g_error_new(NCAP_ERROR, code, "%s", text)
@@ -442,6 +444,7 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     if (nd->bytes == 0)
       ncap_ssh_log("node %s: first bytes from the helper", nd->name);
     nd->bytes += (guint64)r;
+    ncap_report_feed(mu->report, nd->idx, (const guint8 *)buf, (gsize)r);
     nd->last_io = now;
     mu->any_bytes = true;
     g_autoptr(GError) error = NULL;
@@ -539,6 +542,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       .n = hosts->len,
       .helper = helper ? helper : NCAP_DEFAULT_HELPER,
       .quiet_failures = hosts->len == 1,
+      .report = mo->report,
   };
   g_autofree char *buf = g_malloc(MULTI_BUF_SIZE);
   g_autoptr(GByteArray) out = g_byte_array_new();
@@ -655,6 +659,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     }
 
     ncap_merge_drain(mu.merge, now, FALSE, out);
+    ncap_report_tick(mu.report);
     /* The output opens with the first bytes of a helper: a capture whose
      * nodes all fail before capturing writes nothing, and the error line
      * is what tshark shows. */
@@ -815,7 +820,8 @@ ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
     ncap_ssh_config_copy(&cfg, base);
     if (!ncap_ssh_config_set_target(&cfg, h->target, error))
       return FALSE;
-    return ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo, error);
+    return ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo,
+                            mopts ? mopts->report : NULL, error);
   }
   return ncap_multi_stream(base, hosts, helper, opts, mopts, out_path,
                            out_is_fifo, error);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "options.h"
+#include "report.h"
 #include "ssh.h"
 
 /* Defaults of --merge-window-ms / --merge-window-mb (common/merge.h). */
@@ -38,6 +39,8 @@ typedef struct {
   guint64 window_ms;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MS */
   guint64 window_mb;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MB */
   bool clock_correct;  /* subtract each node's measured offset */
+  NcapReport *report;  /* NULL, or told each node's stream (transfer none);
+                        * node i is hosts[i] */
 } NcapMultiOpts;
 
 /* Capture on every host (base: the SSH options they share; each host's
