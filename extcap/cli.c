@@ -15,6 +15,7 @@
 #include "options.h"
 #include "report.h"
 #include "ssh.h"
+#include "sshkey.h"
 
 typedef struct {
   char *port, *user, *password, *password_file, *sshkey, *passphrase;
@@ -107,6 +108,8 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
   cfg->key_passphrase = g_strdup(a->passphrase);
   cfg->known_hosts = g_strdup(a->known_hosts);
   cfg->accept_new_host_key = a->accept_new;
+  /* Like ssh: a passphrase or password is asked only on a terminal. */
+  cfg->interactive = ncap_sshkey_can_prompt();
   return TRUE;
 }
 
