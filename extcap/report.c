@@ -386,3 +386,37 @@ ncap_report_counts(const NcapReport *r, guint idx, NcapReportCounts *out)
   out->failed = n->failed;
   return TRUE;
 }
+
+void
+ncap_report_table(FILE *fp, const char *const *header, GPtrArray *rows,
+                  bool header_if_empty)
+{
+  guint ncol = g_strv_length((char **)header);
+  g_autofree gsize *width = g_new0(gsize, ncol ? ncol : 1);
+
+  if (rows->len == 0 && !header_if_empty)
+    return;
+  for (guint c = 0; c < ncol; c++)
+    width[c] = g_utf8_strlen(header[c], -1);
+  for (guint r = 0; r < rows->len; r++) {
+    char **row = g_ptr_array_index(rows, r);
+    for (guint c = 0; c < ncol && row[c]; c++)
+      width[c] = MAX(width[c], (gsize)g_utf8_strlen(row[c], -1));
+  }
+  for (guint r = 0; r <= rows->len; r++) {
+    const char *const *row =
+        r == 0 ? header : (const char *const *)g_ptr_array_index(rows, r - 1);
+    g_autoptr(GString) line = g_string_new(NULL);
+    for (guint c = 0; c < ncol; c++) {
+      const char *cell = row[c] ? row[c] : "";
+      g_string_append(line, cell);
+      if (c + 1 < ncol) {
+        for (gsize k = g_utf8_strlen(cell, -1); k < width[c] + 2; k++)
+          g_string_append_c(line, ' ');
+      }
+    }
+    while (line->len > 0 && line->str[line->len - 1] == ' ')
+      g_string_truncate(line, line->len - 1);
+    fprintf(fp, "%s\n", line->str);
+  }
+}

@@ -41,6 +41,14 @@ void ncap_report_tick(NcapReport *r);
 /* End the status line and print the summary (once). */
 void ncap_report_finish(NcapReport *r);
 
+/* A table with a header row and columns as wide as their widest cell
+ * (two spaces apart; the last column is not padded). header and each
+ * row are NULL-terminated string vectors of the same length; rows is a
+ * GPtrArray of them (transfer none). Nothing at all when rows is empty
+ * and header_if_empty is false. */
+void ncap_report_table(FILE *fp, const char *const *header, GPtrArray *rows,
+                       bool header_if_empty);
+
 /* Per-node counters, for tests and the summary. */
 typedef struct {
   guint64 packets;  /* EPBs seen */

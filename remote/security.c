@@ -384,7 +384,9 @@ ncap_policy_require(NcapHelper *h, const char *perm, GError **error)
     return FALSE;
   }
   if (!ncap_policy_check(sec.policy, h, perm, error)) {
-    audit_event(h, NULL, NULL, "denied", (*error)->message, NULL);
+    /* The audit keeps its short reason; the user reads the long one. */
+    g_autofree char *denied = g_strdup_printf("permission denied: %s", perm);
+    audit_event(h, NULL, NULL, "denied", denied, NULL);
     sec.denial_logged = true;
     return FALSE;
   }
