@@ -826,10 +826,10 @@ host_run(HostTask *t, GError **error)
   case VERB_START:
     for (char **a = req->start_argv; a && *a; a++)
       g_ptr_array_add(args, *a);
-    if (req->node_name) {
-      g_ptr_array_add(args, "--node");
-      g_ptr_array_add(args, (char *)req->node_name);
-    }
+    /* One naming rule, live and saved (docs/cli.md "Node names"): the
+     * node is named as typed, without user@ and :port. */
+    g_ptr_array_add(args, "--node");
+    g_ptr_array_add(args, req->node_name ? (char *)req->node_name : t->cfg.host);
     add_upload_args(args, req->destination, req->upload_delete);
     break;
   case VERB_STOP:
@@ -1143,7 +1143,9 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   };
   const GOptionEntry start_entries[] = {
       {"node", 0, 0, G_OPTION_ARG_STRING, &node_name,
-       "Node name in the file names (default: the node's host name)", "NAME"},
+       "Node name in the file names and interface names (default: HOST as "
+       "typed, without user@ and :port)",
+       "NAME"},
       {"destination", 0, 0, G_OPTION_ARG_STRING, &destination,
        "Upload each finished file to this bucket (the node's nodecap.conf "
        "holds endpoint and credentials; docs/s3.md)",
@@ -1289,6 +1291,9 @@ ncap_jobs_start_saved(const NcapSshConfig *cfg, const char *helper,
   helper = helper ? helper : NCAP_DEFAULT_HELPER;
   for (char **a = argv; a && *a; a++)
     g_ptr_array_add(args, *a);
+  /* Named as the live stream names it (docs/cli.md "Node names"). */
+  g_ptr_array_add(args, "--node");
+  g_ptr_array_add(args, cfg->host);
   add_upload_args(args, destination, upload_delete);
   g_ptr_array_add(args, "--json");
   g_ptr_array_add(args, NULL);

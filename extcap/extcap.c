@@ -500,6 +500,23 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
                  stop_saved ? "stopped with the live capture"
                             : "left running: nodecap stop HOST ID");
   }
+  /* docs/gui.md: the GUI user sees the job id as the first packet's
+   * comment (frame.comment, Expert Info), since stderr would be shown
+   * as an error and the log is out of sight. */
+  g_autofree char *note =
+      job_id == NULL
+          ? NULL
+          : stop_saved
+                ? g_strdup_printf("nodecap: saved job %s on %s; it stops with "
+                                  "this capture; fetch it with: nodecap "
+                                  "fetch %s %s",
+                                  job_id, cfg.host, cfg.host, job_id)
+                : g_strdup_printf("nodecap: saved job %s on %s; it keeps "
+                                  "running after this capture (nodecap stop "
+                                  "%s %s); fetch it with: nodecap fetch %s %s",
+                                  job_id, cfg.host, cfg.host, job_id,
+                                  cfg.host, job_id);
+  mo.note = note;
   gboolean ok = ncap_multi_capture(&cfg, hosts, helper, &opts, &mo, a->fifo,
                                    true, error);
   if (job_id != NULL && stop_saved) {

@@ -565,6 +565,8 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     clock_cmd = g_strdup_printf("%s clock --repeat", qh);
   }
   mu.merge = ncap_merge_new(mu.n, &mcfg);
+  if (mo->note != NULL)
+    ncap_merge_add_note(mu.merge, mo->note);
   mu.nodes = g_ptr_array_new();
   ncap_relay_install_signals();
 
@@ -814,7 +816,8 @@ ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
                    const NcapMultiOpts *mopts, const char *out_path,
                    bool out_is_fifo, GError **error)
 {
-  if (hosts->len == 1 && (mopts == NULL || !mopts->clock_correct)) {
+  if (hosts->len == 1 &&
+      (mopts == NULL || (!mopts->clock_correct && mopts->note == NULL))) {
     g_auto(NcapSshConfig) cfg = {0};
     NcapMultiHost *h = g_ptr_array_index(hosts, 0);
     ncap_ssh_config_copy(&cfg, base);

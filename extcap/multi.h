@@ -41,6 +41,8 @@ typedef struct {
   bool clock_correct;  /* subtract each node's measured offset */
   NcapReport *report;  /* NULL, or told each node's stream (transfer none);
                         * node i is hosts[i] */
+  const char *note;    /* NULL, or a comment on the first packet written
+                        * (takes the merge path even for one node) */
 } NcapMultiOpts;
 
 /* Capture on every host (base: the SSH options they share; each host's
