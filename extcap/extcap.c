@@ -32,7 +32,7 @@ typedef struct {
   /* Capture */
   char *remote_iface, *remote_filter, *src_host, *dst_host, *src_port,
       *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
-      *packet_limit, *byte_limit, *sample_by;
+      *packet_limit, *byte_limit, *sample_by, *promiscuous;
   /* Multi-node */
   char *clock_correct, *merge_window_ms, *merge_window_mb;
   /* Save on node */
@@ -53,7 +53,7 @@ extcap_args_clear(ExtcapArgs *a)
       &a->remote_iface, &a->remote_filter, &a->src_host, &a->dst_host,
       &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
       &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
-      &a->sample_by, &a->clock_correct, &a->merge_window_ms,
+      &a->sample_by, &a->promiscuous, &a->clock_correct, &a->merge_window_ms,
       &a->merge_window_mb,
       &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
       &a->stop_saved, &a->save_destination, &a->save_upload_delete,
@@ -179,6 +179,10 @@ print_config(void)
       "{group=Capture}",
       "arg {number=23}{call=--byte-limit}{display=Byte limit}{type=unsigned}"
       "{default=0}{range=0,1000000000}{tooltip=0 = no limit}{group=Capture}",
+      /* 41: numbers from 37 on may be taken by other dialog fields. */
+      "arg {number=41}{call=--promiscuous}{display=Promiscuous mode}"
+      "{type=boolean}{default=true}{tooltip=Untick to capture only what is "
+      "addressed to the node (tcpdump -p)}{group=Capture}",
       /* Save on node */
       "arg {number=24}{call=--save-on-node}{display=Also keep a ring on the "
       "node}{type=boolean}{default=false}{tooltip=Start a saved job on the "
@@ -351,6 +355,13 @@ capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
     return FALSE;
   }
   ca.delete_on_start = del;
+  bool promisc = true;
+  if (a->promiscuous != NULL && *a->promiscuous != '\0' &&
+      !parse_bool("--promiscuous", a->promiscuous, &promisc, error)) {
+    ncap_capture_args_clear(&ca);
+    return FALSE;
+  }
+  ca.no_promiscuous = !promisc;
   ok = ncap_capture_opts_from_args(&ca, &limits, opts, error);
   ncap_capture_args_clear(&ca);
   return ok;
@@ -628,6 +639,8 @@ ncap_extcap_run(int argc, char **argv, GError **error)
       {"byte-limit", 0, 0, G_OPTION_ARG_STRING, &a.byte_limit, "", "B"},
       {"sample-by", 0, 0, G_OPTION_ARG_STRING, &a.sample_by, "",
        "count|hash"},
+      {"promiscuous", 0, 0, G_OPTION_ARG_STRING, &a.promiscuous, "",
+       "true|false"},
       {"clock-correct", 0, 0, G_OPTION_ARG_STRING, &a.clock_correct, "",
        "true|false"},
       {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_ms, "",

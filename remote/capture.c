@@ -173,7 +173,7 @@ ncap_capture_open(NcapCapture *cap, GError **error)
     return FALSE;
   }
   pcap_set_snaplen(cap->pcap, (int)cap->opts.snaplen);
-  pcap_set_promisc(cap->pcap, 1);
+  pcap_set_promisc(cap->pcap, cap->opts.no_promiscuous ? 0 : 1);
   /* The timeout is TPACKET_V3's block retirement time: the latency of a
    * quiet link. 50 ms keeps a live view live at low cost. */
   pcap_set_timeout(cap->pcap, 50);
