@@ -1094,7 +1094,7 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
     const char *name, *params, *summary;
     JobVerb verb;
   } verbs[] = {
-      {"start", "HOST[,HOST...] -i IFACE [OPTION...]",
+      {"start", "HOST[,HOST...] -i IFACE",
        "Start a saved capture job on each node: a ring of pcapng files kept "
        "on the node until `nodecap stop` or a limit (1 MB = 1,000,000 bytes).",
        VERB_START},
@@ -1133,8 +1133,11 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   req.verb = verbs[v].verb;
   req.name = verbs[v].name;
 
-  g_autofree char *params = g_strdup_printf("%s [OPTION...]", verbs[v].params);
-  g_autoptr(GOptionContext) ctx = g_option_context_new(params);
+  /* "Usage: nodecap start [OPTION…] HOST..." (GLib puts the program
+   * name and [OPTION…] in front of the parameters). */
+  g_autofree char *prg = g_strdup_printf("nodecap %s", verbs[v].name);
+  g_set_prgname(prg);
+  g_autoptr(GOptionContext) ctx = g_option_context_new(verbs[v].params);
   g_option_context_set_summary(ctx, verbs[v].summary);
   const GOptionEntry common_entries[] = {
       {"json", 0, 0, G_OPTION_ARG_NONE, &json,

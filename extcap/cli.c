@@ -170,8 +170,9 @@ verb_capture(int argc, char **argv, GError **error)
        NULL},
       {NULL},
   };
+  g_set_prgname("nodecap capture");
   g_autoptr(GOptionContext) ctx =
-      g_option_context_new("HOST[,HOST...] -i IFACE [OPTION...] -w FILE|-");
+      g_option_context_new("HOST[,HOST...] -i IFACE -w FILE|-");
   g_auto(GStrv) args = g_strdupv(argv);
   NcapLimits limits;
   NcapMultiOpts mo = {0};
@@ -255,7 +256,8 @@ verb_interfaces(int argc, char **argv, GError **error)
        NULL},
       {NULL},
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("HOST [--json]");
+  g_set_prgname("nodecap interfaces");
+  g_autoptr(GOptionContext) ctx = g_option_context_new("HOST");
   g_auto(GStrv) args = g_strdupv(argv);
   const char *host;
 
@@ -280,13 +282,22 @@ verb_interfaces(int argc, char **argv, GError **error)
       putchar('\n');
     return TRUE;
   }
+  /* A header row and aligned columns (docs/cli.md "interfaces"). */
+  static const char *const header[] = {"NAME", "STATE", "ADDRESSES",
+                                       "DESCRIPTION", NULL};
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
+      (GDestroyNotify)g_strfreev);
   for (guint i = 0; i < list->len; i++) {
     NcapNodeIface *f = g_ptr_array_index(list, i);
     g_autofree char *addrs = g_strjoinv(",", f->addresses);
-    printf("%-16s %-4s %s%s%s\n", f->name, f->up ? "up" : "down",
-           *addrs ? addrs : "-", f->description && *f->description ? "  " : "",
-           f->description ? f->description : "");
+    char **row = g_new0(char *, 5);
+    row[0] = g_strdup(f->name);
+    row[1] = g_strdup(f->up ? "up" : "down");
+    row[2] = g_strdup(*addrs ? addrs : "-");
+    row[3] = g_strdup(f->description ? f->description : "");
+    g_ptr_array_add(rows, row);
   }
+  ncap_report_table(stdout, header, rows, true);
   return TRUE;
 }
 
