@@ -94,5 +94,19 @@ for name, n in nodes.items():
 assert j["packets_captured"] == 10, j
 PY
 ncap_assert_eq 10 "$(tshark -r "$NCAP_TMP/json.pcapng" 2>/dev/null | wc -l)" "packets of the two-node capture"
+# 5. interfaces: a header row, then aligned columns.
+"$X" interfaces 127.0.0.1 "${SSHO[@]}" >"$NCAP_TMP/if.out" || ncap_fail "interfaces"
+ncap_log "interfaces:"$'\n'"$(cat "$NCAP_TMP/if.out")"
+python3 - "$NCAP_TMP/if.out" <<'PY' || ncap_fail "interfaces table: $(cat "$NCAP_TMP/if.out")"
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+head = lines[0]
+assert head.split() == ["NAME", "STATE", "ADDRESSES", "DESCRIPTION"], head
+cols = [head.index(c) for c in ("STATE", "ADDRESSES")]
+assert any(l.split()[0] == "lo" for l in lines[1:]), lines
+for l in lines[1:]:
+    for c in cols:
+        assert l[c - 2:c] == "  " and l[c] != " ", (l, head)
+PY
 ncap_assert_no_helper "report tests"
 ncap_log "ok"
