@@ -232,13 +232,15 @@ verb_capture(int argc, char **argv, GError **error)
   gboolean ok = ncap_multi_capture(&cfg, hosts,
                                    sa.helper ? sa.helper : NCAP_DEFAULT_HELPER,
                                    &opts, &mo, out, false, error);
-  /* A capture that never started has only its error line. */
+  /* A failed capture's stderr is its one error line: the summary then
+   * goes only where it does not mix with it (the terminal's stdout, or
+   * the JSON object). */
   NcapReportCounts c;
   bool started = false;
   for (guint i = 0; i < hosts->len; i++)
     started = started ||
               (ncap_report_counts(report, i, &c) && c.n_interfaces > 0);
-  if (ok || started || json)
+  if (ok || json || (started && mode == NCAP_REPORT_TTY))
     ncap_report_finish(report);
   return ok;
 }
