@@ -396,6 +396,7 @@ ncap_cli_ssh_hint_options(const NcapCliSsh *s)
   hint_opt(h, "--connect-timeout", a->connect_timeout);
   hint_opt(h, "--keepalive", a->keepalive);
   hint_opt(h, "--remote-helper", a->helper);
+  hint_opt(h, "-J", a->proxyjump);
   return g_string_free(h, FALSE);
 }
 
