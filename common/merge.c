@@ -778,6 +778,13 @@ append_with_notes(GByteArray *out, const uint8_t *blk, guint32 len,
 }
 
 void
+ncap_merge_add_note(NcapMerge *m, const char *text)
+{
+  /* An option holds at most 65535 bytes; notes are short sentences. */
+  g_ptr_array_add(m->notes, g_strndup(text, 1000));
+}
+
+void
 ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *out)
 {
   if (m->hdr->len) {

@@ -124,6 +124,11 @@ gboolean ncap_merge_feed(NcapMerge *m, guint src, const uint8_t *data,
  * Ending a source twice is a no-op. */
 void ncap_merge_source_end(NcapMerge *m, guint src, const char *reason);
 
+/* A comment for the first packet written from now on (an opt_comment on
+ * that EPB: frame.comment in Wireshark, Expert Info "Comments"). Used by
+ * the extcap to show a saved job's id to a GUI user. text is copied. */
+void ncap_merge_add_note(NcapMerge *m, const char *text);
+
 /* Appends to out whatever may be written now (header blocks first, then
  * packets in merged order). flush_all: write everything held, in order
  * (the end of the capture). */

@@ -199,8 +199,10 @@ ncap_capture_args_clear(NcapCaptureArgs *args)
   g_clear_pointer(&args->byte_limit, g_free);
   g_clear_pointer(&args->max_size, g_free);
   g_clear_pointer(&args->file_size, g_free);
+  g_clear_pointer(&args->file_duration, g_free);
   args->delete_on_start = FALSE;
   g_clear_pointer(&args->stall_timeout, g_free);
+  args->no_promiscuous = FALSE;
 }
 
 GOptionEntry *
@@ -243,6 +245,8 @@ ncap_capture_option_entries(NcapCaptureArgs *args, bool saved, bool stream)
       "Stop after this many packets: 1-1000000000 (simple: 1-10000)", "N" },
     { "byte-limit", 0, 0, G_OPTION_ARG_STRING, &args->byte_limit,
       "Stop after this many captured bytes: 1-1000000000 bytes", "BYTES" },
+    { "no-promiscuous", 0, 0, G_OPTION_ARG_NONE, &args->no_promiscuous,
+      "Do not put the interface into promiscuous mode (tcpdump -p)", NULL },
   };
   const GOptionEntry save[] = {
     { "max-size", 0, 0, G_OPTION_ARG_STRING, &args->max_size,
@@ -252,6 +256,10 @@ ncap_capture_option_entries(NcapCaptureArgs *args, bool saved, bool stream)
     { "file-size", 0, 0, G_OPTION_ARG_STRING, &args->file_size,
       "Size of each saved file in MB (1 MB = 1,000,000 bytes): 1-1000, "
       "default 10, never more than --max-size", "MB" },
+    { "file-duration", 0, 0, G_OPTION_ARG_STRING, &args->file_duration,
+      "Also start a new file when one has been open this many seconds "
+      "(1-86400, as tcpdump -G); the ring still holds at most --max-size",
+      "SECONDS" },
     { "delete-on-start", 0, 0, G_OPTION_ARG_NONE, &args->delete_on_start,
       "Delete this node's older finished captures first", NULL },
   };
@@ -554,7 +562,12 @@ ncap_capture_opts_from_args(const NcapCaptureArgs *args,
                                          limits->file_size_max, &file_mb, error))
     return FALSE;
   o.file_size_mb = MIN(file_mb, o.max_size_mb);
+  if (args->file_duration &&
+      !ncap_parse_u64("--file-duration", args->file_duration, 1, 86400,
+                      &o.file_duration_s, error))
+    return FALSE;
   o.delete_on_start = args->delete_on_start;
+  o.no_promiscuous = args->no_promiscuous;
 
   o.stall_timeout = MIN(30u, limits->stall_timeout_max);
   if (args->stall_timeout &&
@@ -663,11 +676,16 @@ ncap_capture_opts_to_argv(const NcapCaptureOpts *opts, bool saved)
     add2(a, "--packet-limit", g_strdup_printf("%" G_GUINT64_FORMAT, opts->packet_limit));
   if (opts->byte_limit)
     add2(a, "--byte-limit", g_strdup_printf("%" G_GUINT64_FORMAT, opts->byte_limit));
+  if (opts->no_promiscuous)
+    g_ptr_array_add(a, g_strdup("--no-promiscuous"));
   if (saved) {
     if (opts->max_size_mb != 10)
       add2(a, "--max-size", g_strdup_printf("%" G_GUINT64_FORMAT, opts->max_size_mb));
     if (opts->file_size_mb != 10)
       add2(a, "--file-size", g_strdup_printf("%" G_GUINT64_FORMAT, opts->file_size_mb));
+    if (opts->file_duration_s)
+      add2(a, "--file-duration",
+           g_strdup_printf("%" G_GUINT64_FORMAT, opts->file_duration_s));
     if (opts->delete_on_start)
       g_ptr_array_add(a, g_strdup("--delete-on-start"));
   } else if (opts->stall_timeout != 30) {

@@ -46,9 +46,10 @@ typedef struct {
   char *src_host, *dst_host, *src_port, *dst_port, *proto;
   char *type, *snaplen, *sample, *sample_by;
   char *time_limit, *packet_limit, *byte_limit;
-  char *max_size, *file_size;
+  char *max_size, *file_size, *file_duration;
   gboolean delete_on_start;
   char *stall_timeout;
+  gboolean no_promiscuous;
 } NcapCaptureArgs;
 void ncap_capture_args_clear(NcapCaptureArgs *args);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureArgs, ncap_capture_args_clear)
@@ -56,8 +57,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureArgs, ncap_capture_args_clear)
 /* GOptionEntry array for the capture options (arg_data pointing into
  * args, which must outlive the parse): -i/--interface -f/--filter
  * --src-host --dst-host --src-port --dst-port --proto --type
- * --snaplen --sample --sample-by --time-limit --packet-limit --byte-limit.
- * With saved = true also --max-size --file-size --delete-on-start. With
+ * --snaplen --sample --sample-by --time-limit --packet-limit --byte-limit
+ * --no-promiscuous.
+ * With saved = true also --max-size --file-size --file-duration
+ * --delete-on-start. With
  * stream = true also --stall-timeout. Descriptions give the default ranges
  * (the node's nodecap.conf may differ). Transfer full (g_free the array;
  * the strings in it are static). */
@@ -82,8 +85,12 @@ typedef struct {
   guint64 max_size_mb;       /* saved jobs: default 10 (MB = 10^6 bytes) */
   guint64 file_size_mb;      /* saved jobs: effective size of one file,
                               * min(--file-size (default 10), max_size_mb) */
+  guint64 file_duration_s;   /* saved jobs: 0, or a new file after this
+                              * many seconds (1-86400) */
   bool delete_on_start;
   guint64 stall_timeout;     /* seconds, default 30 */
+  bool no_promiscuous;       /* --no-promiscuous: leave promiscuous mode
+                              * off (default: on, as tcpdump) */
 } NcapCaptureOpts;
 void ncap_capture_opts_clear(NcapCaptureOpts *opts);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapCaptureOpts, ncap_capture_opts_clear)

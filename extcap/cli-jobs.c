@@ -17,6 +17,7 @@
 #include "goption.h"
 #include "ncap-text.h"
 #include "node.h"
+#include "report.h"
 
 /* A status/list/delete answers at once; start waits up to 30 s for the
  * worker and stop up to 120 s for the job to finish (docs/jobs.md). */
@@ -57,11 +58,12 @@ typedef struct {
   const JobRequest *req;
   NcapSshConfig cfg;
   char *label;    /* the host as typed: prefixes its output */
+  char *id;       /* req->id, a prefix resolved on this node; or NULL */
   GString *out;   /* for stdout */
   GString *notes; /* for stderr (skipped jobs, files already here) */
   GError *error;
   JsonArray *fetched; /* fetch: one object per file */
-  GPtrArray *rows;    /* list: table rows */
+  GPtrArray *rows;    /* list: GStrv rows, NODE ID STATUS STARTED ... */
   /* fetch progress, read by the main thread */
   _Atomic guint64 bytes_total, bytes_done;
   _Atomic guint files_total, files_done;
@@ -73,6 +75,7 @@ host_task_free(HostTask *t)
 {
   ncap_ssh_config_clear(&t->cfg);
   g_free(t->label);
+  g_free(t->id);
   g_string_free(t->out, TRUE);
   g_string_free(t->notes, TRUE);
   g_clear_error(&t->error);
@@ -83,13 +86,55 @@ host_task_free(HostTask *t)
 
 /* ---- talking to the helper -------------------------------------------- */
 
+/* The SSH options as the user gave them (ncap_cli_ssh_hint_options), set
+ * once before any node thread starts; NULL from the extcap. */
+static char *hint_options;
+
+/* A command the user can run as printed: "nodecap VERB HOST<options>
+ * ARGS". Transfer full. */
+static char *
+hint(const char *verb, const char *host, const char *args)
+{
+  g_autofree char *qh = g_shell_quote(host);
+  bool plain = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789@.:-_[]") == strlen(host);
+  return g_strdup_printf("nodecap %s %s%s%s%s", verb, plain ? host : qh,
+                         hint_options ? hint_options : "", *args ? " " : "",
+                         args);
+}
+
+/* The helper words its hints for itself, "(stop ID)": make that the
+ * whole command for this host. Transfer full. */
+static char *
+expand_helper_hint(const char *host, const char *line)
+{
+  static const char *verbs[] = {"stop", "status", "list", "fetch", "delete"};
+  const char *open = strrchr(line, '(');
+  if (open == NULL || line[strlen(line) - 1] != ')') /* open: line not empty */
+    return g_strdup(line);
+  for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
+    gsize n = strlen(verbs[i]);
+    if (strncmp(open + 1, verbs[i], n) != 0 ||
+        (open[1 + n] != ' ' && open[1 + n] != ')'))
+      continue;
+    g_autofree char *args =
+        g_strndup(open + 1 + n + (open[1 + n] == ' '),
+                  strlen(open + 1 + n + (open[1 + n] == ' ')) - 1);
+    g_autofree char *cmd = hint(verbs[i], host, args);
+    return g_strdup_printf("%.*s(%s)", (int)(open - line), line, cmd);
+  }
+  return g_strdup(line);
+}
+
 /* A saved job needs the helper: capture without it is live only
  * (docs/agentless.md). */
 static void
 jobs_helper_error(GError **error, const char *host, const char *helper,
                   int status, const char *err)
 {
-  ncap_node_set_helper_error(error, host, helper, status, err);
+  g_autofree char *raw = ncap_ssh_last_line(err);
+  g_autofree char *line = expand_helper_hint(host, raw);
+  ncap_node_set_helper_error(error, host, helper, status, line);
   if (status == 127 && error != NULL && *error != NULL) {
     char *m = g_strdup_printf("%s; saved captures need nodecap-helper (live "
                               "captures work without it)",
@@ -553,9 +598,10 @@ fetch_plan_add(HostTask *t, GPtrArray *plan, JsonObject *job, GError **error)
         if (strcmp(((RecFile *)g_ptr_array_index(files, i))->name, *w) == 0)
           break;
       if (i == files->len) {
+        g_autofree char *cmd = hint("status", t->label, id);
         g_set_error(error, NCAP_ERROR, NCAP_ERROR_NOT_FOUND,
-                    "%s: job %s has no file \"%s\" (see nodecap status %s %s)",
-                    t->label, id, *w, t->label, id);
+                    "%s: job %s has no file \"%s\" (see %s)", t->label, id,
+                    *w, cmd);
         return FALSE;
       }
       g_ptr_array_add(chosen, g_ptr_array_steal_index(files, i));
@@ -605,7 +651,7 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
         return FALSE;
     }
   } else {
-    const char *args[] = {req->id, "--json", NULL};
+    const char *args[] = {t->id, "--json", NULL};
     if (!run_helper(ssh, t->label, req->helper, "status", args,
                     SHORT_TIMEOUT_MS, out, error) ||
         (root = parse_json(t->label, out->str, error)) == NULL)
@@ -617,10 +663,11 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
     }
     JsonObject *job = json_node_get_object(root);
     if (!record_finished(job)) {
+      g_autofree char *cmd = hint("stop", t->label, t->id);
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_BUSY,
-                  "%s: job %s is still %s; stop it first (nodecap stop %s %s)",
-                  t->label, req->id, jstr(job, "status") ? jstr(job, "status") : "?",
-                  t->label, req->id);
+                  "%s: job %s is still %s; stop it first (%s)", t->label,
+                  t->id, jstr(job, "status") ? jstr(job, "status") : "?",
+                  cmd);
       return FALSE;
     }
     if (!fetch_plan_add(t, plan, job, error))
@@ -676,19 +723,43 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
     if (!JSON_NODE_HOLDS_OBJECT(n))
       continue;
     JsonObject *j = json_node_get_object(n);
-    const char *when = jstr(j, "started") ? jstr(j, "started") : jstr(j, "submitted");
+    /* A job that never started has no start time (not its submission). */
+    const char *started = jstr(j, "started");
     guint nfiles = 0;
+    guint64 packets = juint(j, "packets");
     if (json_object_has_member(j, "files") &&
-        JSON_NODE_HOLDS_ARRAY(json_object_get_member(j, "files")))
-      nfiles = json_array_get_length(json_object_get_array_member(j, "files"));
-    g_autofree char *when19 = g_strndup(when ? when : "-", 19);
-    /* The record is the node's text: escaped, one bounded line. */
-    g_autofree char *row = g_strdup_printf("%-32s  %-7s  %-19s  %-10" G_GUINT64_FORMAT "  %-5u  %s",
-                        jstr(j, "id") ? jstr(j, "id") : "?",
-                        jstr(j, "status") ? jstr(j, "status") : "?", when19,
-                        juint(j, "packets"), nfiles,
-                        jstr(j, "reason") ? jstr(j, "reason") : "");
-    g_ptr_array_add(t->rows, ncap_text_clean(row, -1, NCAP_TEXT_LINE_MAX));
+        JSON_NODE_HOLDS_ARRAY(json_object_get_member(j, "files"))) {
+      JsonArray *files = json_object_get_array_member(j, "files");
+      nfiles = json_array_get_length(files);
+      /* What the files still hold: a ring overwrote the rest. */
+      if (nfiles > 0) {
+        packets = 0;
+        for (guint k = 0; k < nfiles; k++) {
+          JsonNode *fn = json_array_get_element(files, k);
+          if (JSON_NODE_HOLDS_OBJECT(fn))
+            packets += juint(json_node_get_object(fn), "packets");
+        }
+      }
+    }
+    /* The record is the node's text: each cell escaped, one bounded
+     * line (ncap_text_clean). */
+    char **row = g_new0(char *, 8);
+    guint c = 0;
+    row[c++] = g_strdup(t->label);
+    row[c++] = ncap_text_clean(jstr(j, "id") ? jstr(j, "id") : "?", -1,
+                               NCAP_TEXT_LINE_MAX);
+    row[c++] = ncap_text_clean(jstr(j, "status") ? jstr(j, "status") : "?",
+                               -1, NCAP_TEXT_LINE_MAX);
+    /* UTC to the second, with its Z. */
+    g_autofree char *when =
+        started && strlen(started) >= 19 ? g_strdup_printf("%.19sZ", started)
+                                         : g_strdup("-");
+    row[c++] = ncap_text_clean(when, -1, NCAP_TEXT_LINE_MAX);
+    row[c++] = g_strdup_printf("%" G_GUINT64_FORMAT, packets);
+    row[c++] = g_strdup_printf("%u", nfiles);
+    row[c++] = ncap_text_clean(jstr(j, "reason") ? jstr(j, "reason") : "",
+                               -1, NCAP_TEXT_LINE_MAX);
+    g_ptr_array_add(t->rows, row);
   }
   return TRUE;
 }
@@ -736,6 +807,50 @@ add_upload_args(GPtrArray *args, const char *destination, bool upload_delete)
 
 /* ---- one node ------------------------------------------------------------ */
 
+/* A job id may be shortened to any unique prefix of at least 6 hex
+ * digits, as git does: looked up in this node's job list, and the match
+ * said on stderr. A whole id, or anything else, goes to the node as
+ * typed (the node is the authority on ids). */
+static gboolean
+resolve_id(HostTask *t, NcapSsh *ssh, GError **error)
+{
+  const char *want = t->req->id;
+  gsize n = strlen(want);
+  if (n < 6 || n >= 32 || strspn(want, "0123456789abcdef") != n) {
+    t->id = g_strdup(want);
+    return TRUE;
+  }
+  g_autoptr(GString) out = g_string_new(NULL);
+  g_autoptr(JsonNode) root = list_jobs(ssh, t->label, t->req->helper, out, error);
+  if (root == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) hits = g_ptr_array_new();
+  JsonArray *arr = json_node_get_array(root);
+  for (guint i = 0; i < json_array_get_length(arr); i++) {
+    JsonNode *e = json_array_get_element(arr, i);
+    const char *id =
+        JSON_NODE_HOLDS_OBJECT(e) ? jstr(json_node_get_object(e), "id") : NULL;
+    if (id != NULL && strncmp(id, want, n) == 0)
+      g_ptr_array_add(hits, (char *)id);
+  }
+  if (hits->len == 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_NOT_FOUND,
+                "%s: no job id starts with %s", t->label, want);
+    return FALSE;
+  }
+  if (hits->len > 1) {
+    g_ptr_array_add(hits, NULL);
+    g_autofree char *all = g_strjoinv(", ", (char **)hits->pdata);
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "%s: job id prefix %s is ambiguous: %s", t->label, want, all);
+    return FALSE;
+  }
+  t->id = g_strdup(g_ptr_array_index(hits, 0));
+  g_string_append_printf(t->notes, "nodecap: %s: job %s is %s\n", t->label,
+                         want, t->id);
+  return TRUE;
+}
+
 static gboolean
 host_run(HostTask *t, GError **error)
 {
@@ -747,6 +862,8 @@ host_run(HostTask *t, GError **error)
 
   if (!ncap_ssh_connect(ssh, error))
     return FALSE;
+  if (req->id != NULL && !resolve_id(t, ssh, error))
+    return FALSE;
   switch (req->verb) {
   case VERB_FETCH:
     return host_fetch(t, ssh, error);
@@ -755,10 +872,10 @@ host_run(HostTask *t, GError **error)
   case VERB_START:
     for (char **a = req->start_argv; a && *a; a++)
       g_ptr_array_add(args, *a);
-    if (req->node_name) {
-      g_ptr_array_add(args, "--node");
-      g_ptr_array_add(args, (char *)req->node_name);
-    }
+    /* One naming rule, live and saved (docs/cli.md "Node names"): the
+     * node is named as typed, without user@ and :port. */
+    g_ptr_array_add(args, "--node");
+    g_ptr_array_add(args, req->node_name ? (char *)req->node_name : t->cfg.host);
     add_upload_args(args, req->destination, req->upload_delete);
     break;
   case VERB_STOP:
@@ -766,8 +883,8 @@ host_run(HostTask *t, GError **error)
     /* fall through */
   case VERB_STATUS:
   case VERB_DELETE:
-    if (req->id)
-      g_ptr_array_add(args, (char *)req->id);
+    if (t->id)
+      g_ptr_array_add(args, t->id);
     if (req->all)
       g_ptr_array_add(args, "--all");
     break;
@@ -879,14 +996,23 @@ print_results(const JobRequest *req, GPtrArray *tasks)
       fputs(t->out->str, stdout);
     }
   } else if (req->verb == VERB_LIST && !req->json) {
-    printf("%s%-32s  %-7s  %-19s  %-10s  %-5s  %s\n", many ? "NODE  " : "", "ID",
-           "STATUS", "STARTED", "PACKETS", "FILES", "REASON");
+    /* docs/cli.md "list": NODE only with several nodes; no header when
+     * every node failed (their errors are the whole output). */
+    static const char *const header[] = {"NODE",    "ID",    "STATUS",
+                                         "STARTED", "PACKETS", "FILES",
+                                         "REASON",  NULL};
+    g_autoptr(GPtrArray) rows = g_ptr_array_new();
+    bool any_ok = false;
     for (guint i = 0; i < tasks->len; i++) {
       HostTask *t = g_ptr_array_index(tasks, i);
-      for (guint k = 0; k < t->rows->len; k++)
-        printf("%s%s%s\n", many ? t->label : "", many ? "  " : "",
-               (char *)g_ptr_array_index(t->rows, k));
+      any_ok = any_ok || t->error == NULL;
+      for (guint k = 0; k < t->rows->len; k++) {
+        char **row = g_ptr_array_index(t->rows, k);
+        g_ptr_array_add(rows, many ? row : row + 1);
+      }
     }
+    if (any_ok)
+      ncap_report_table(stdout, many ? header : header + 1, rows, true);
   } else if (req->json && many) {
     /* One object: host -> the node's JSON, or its error. */
     g_autoptr(JsonObject) obj = json_object_new();
@@ -943,7 +1069,7 @@ run_on_hosts(const JobRequest *req, const NcapCliSsh *ssh_args,
     t->out = g_string_new(NULL);
     t->notes = g_string_new(NULL);
     t->fetched = json_array_new();
-    t->rows = g_ptr_array_new_with_free_func(g_free);
+    t->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     g_ptr_array_add(tasks, t);
     /* Logging is set up by the first call; later calls only reopen the
      * same log file (append). */
@@ -1008,7 +1134,7 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
     const char *name, *params, *summary;
     JobVerb verb;
   } verbs[] = {
-      {"start", "HOST[,HOST...] -i IFACE [OPTION...]",
+      {"start", "HOST[,HOST...] -i IFACE",
        "Start a saved capture job on each node: a ring of pcapng files kept "
        "on the node until `nodecap stop` or a limit (1 MB = 1,000,000 bytes).",
        VERB_START},
@@ -1047,8 +1173,11 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   req.verb = verbs[v].verb;
   req.name = verbs[v].name;
 
-  g_autofree char *params = g_strdup_printf("%s [OPTION...]", verbs[v].params);
-  g_autoptr(GOptionContext) ctx = g_option_context_new(params);
+  /* "Usage: nodecap start [OPTION…] HOST..." (GLib puts the program
+   * name and [OPTION…] in front of the parameters). */
+  g_autofree char *prg = g_strdup_printf("nodecap %s", verbs[v].name);
+  g_set_prgname(prg);
+  g_autoptr(GOptionContext) ctx = g_option_context_new(verbs[v].params);
   g_option_context_set_summary(ctx, verbs[v].summary);
   const GOptionEntry common_entries[] = {
       {"json", 0, 0, G_OPTION_ARG_NONE, &json,
@@ -1057,7 +1186,9 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   };
   const GOptionEntry start_entries[] = {
       {"node", 0, 0, G_OPTION_ARG_STRING, &node_name,
-       "Node name in the file names (default: the node's host name)", "NAME"},
+       "Node name in the file names and interface names (default: HOST as "
+       "typed, without user@ and :port)",
+       "NAME"},
       {"destination", 0, 0, G_OPTION_ARG_STRING, &destination,
        "Upload each finished file to this bucket (the node's nodecap.conf "
        "holds endpoint and credentials; docs/s3.md)",
@@ -1075,9 +1206,10 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   };
   const GOptionEntry fetch_entries[] = {
       {"output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &outdir,
-       "Directory for the files (default: .)", "DIR"},
+       "Directory for the files, made with its parents when missing "
+       "(default: .)", "DIR"},
       {"progress", 0, 0, G_OPTION_ARG_NONE, &progress,
-       "Progress on stderr even when not on a terminal", NULL},
+       "Progress on stderr (a terminal) even when stdout is not one", NULL},
       {"no-progress", 0, 0, G_OPTION_ARG_NONE, &no_progress,
        "No progress display", NULL},
       {NULL},
@@ -1138,6 +1270,8 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   req.helper = ncap_cli_ssh_helper(sa);
   req.node_name = node_name;
   req.outdir = outdir ? outdir : ".";
+  g_free(hint_options);
+  hint_options = ncap_cli_ssh_hint_options(sa);
 
   if (req.verb == VERB_START) {
     /* Checked here first (a clear error before any connection), and
@@ -1160,14 +1294,27 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   }
   if (req.verb == VERB_FETCH) {
     struct stat st;
+    /* docs/cli.md "fetch": a missing -o DIR is made, parents included
+     * (mkdir -p), and said. */
+    if (stat(req.outdir, &st) != 0 && errno == ENOENT) {
+      if (g_mkdir_with_parents(req.outdir, 0755) != 0) {
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
+                    "fetch: cannot create %s: %s", req.outdir,
+                    g_strerror(errno));
+        return FALSE;
+      }
+      fprintf(stderr, "nodecap: created directory %s\n", req.outdir);
+    }
     if (stat(req.outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
                   "fetch: %s is not a directory", req.outdir);
       return FALSE;
     }
   }
+  /* The progress line is drawn with \r and escape codes: only ever on a
+   * terminal (--progress: even when stdout is not one). */
   bool show = req.verb == VERB_FETCH && !no_progress &&
-              (progress || (isatty(STDERR_FILENO) && isatty(STDOUT_FILENO)));
+              isatty(STDERR_FILENO) && (progress || isatty(STDOUT_FILENO));
   return run_on_hosts(&req, sa, hosts, show, error);
 }
 
@@ -1187,6 +1334,9 @@ ncap_jobs_start_saved(const NcapSshConfig *cfg, const char *helper,
   helper = helper ? helper : NCAP_DEFAULT_HELPER;
   for (char **a = argv; a && *a; a++)
     g_ptr_array_add(args, *a);
+  /* Named as the live stream names it (docs/cli.md "Node names"). */
+  g_ptr_array_add(args, "--node");
+  g_ptr_array_add(args, cfg->host);
   add_upload_args(args, destination, upload_delete);
   g_ptr_array_add(args, "--json");
   g_ptr_array_add(args, NULL);

@@ -57,6 +57,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapCliSsh, ncap_cli_ssh_free)
 GOptionGroup *ncap_cli_ssh_group(NcapCliSsh *s);
 /* The helper path on the node; transfer none. */
 const char *ncap_cli_ssh_helper(const NcapCliSsh *s);
+/* The connection options as given, for a command printed as a hint
+ * (" -p 2222 --sshkey FILE ..."; empty when none; never a password).
+ * Transfer full. */
+char *ncap_cli_ssh_hint_options(const NcapCliSsh *s);
 /* The connection to one node (sets up logging). */
 gboolean ncap_cli_ssh_config(const NcapCliSsh *s, const char *host,
                              NcapSshConfig *cfg, GError **error);

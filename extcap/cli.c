@@ -17,7 +17,9 @@
 #include "ncap-text.h"
 #include "node.h"
 #include "options.h"
+#include "report.h"
 #include "ssh.h"
+#include "sshkey.h"
 
 typedef struct {
   char *port, *user, *password, *password_file, *sshkey, *passphrase;
@@ -115,6 +117,8 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
   cfg->key_passphrase = g_strdup(a->passphrase);
   cfg->known_hosts = g_strdup(a->known_hosts);
   cfg->accept_new_host_key = a->accept_new;
+  /* Like ssh: a passphrase or password is asked only on a terminal. */
+  cfg->interactive = ncap_sshkey_can_prompt();
   if (!ncap_jump_check_spec(a->proxyjump, error))
     return FALSE;
   cfg->proxy_jump = g_strdup(a->proxyjump);
@@ -147,7 +151,8 @@ verb_capture(int argc, char **argv, GError **error)
   g_autoptr(GPtrArray) hosts = NULL;
   g_autofree char *out = NULL, *window_ms = NULL, *window_mb = NULL;
   g_autofree char *capture_with = NULL, *remote_priv = NULL;
-  gboolean clock_correct = FALSE, allow_partial = FALSE;
+  gboolean clock_correct = FALSE, allow_partial = FALSE, quiet = FALSE;
+  gboolean json = FALSE;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
       ncap_capture_option_entries(&ca, false, true);
@@ -163,6 +168,11 @@ verb_capture(int argc, char **argv, GError **error)
        "Exit 0 when only some nodes failed (default: exit 20)", NULL},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
        "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+       "No status line: only the closing summary, on stderr", NULL},
+      {"json", 0, 0, G_OPTION_ARG_NONE, &json,
+       "The closing summary as one JSON object (stdout, or stderr with -w -)",
+       NULL},
       {"capture-with", 0, 0, G_OPTION_ARG_STRING, &capture_with,
        "Capture program on the node: auto (default: nodecap-helper, else "
        "dumpcap, else tcpdump), helper, dumpcap, tcpdump. Without the helper "
@@ -175,8 +185,9 @@ verb_capture(int argc, char **argv, GError **error)
        "none|sudo|doas"},
       {NULL},
   };
+  g_set_prgname("nodecap capture");
   g_autoptr(GOptionContext) ctx =
-      g_option_context_new("HOST[,HOST...] -i IFACE [OPTION...] -w FILE|-");
+      g_option_context_new("HOST[,HOST...] -i IFACE -w FILE|-");
   g_auto(GStrv) args = g_strdupv(argv);
   NcapLimits limits;
   NcapMultiOpts mo = {0};
@@ -229,9 +240,33 @@ verb_capture(int argc, char **argv, GError **error)
     return FALSE;
   if (!ssh_config_from_cli(&sa, NULL, &cfg, error))
     return FALSE;
-  return ncap_multi_capture(&cfg, hosts,
-                            sa.helper ? sa.helper : NCAP_DEFAULT_HELPER, &opts,
-                            &mo, out, false, error);
+  /* docs/cli.md "What capture prints": the status line only where a
+   * person watches, never into the pcapng on stdout. */
+  bool to_stdout = strcmp(out, "-") == 0;
+  NcapReportMode mode = json    ? NCAP_REPORT_JSON
+                        : !quiet && !to_stdout && isatty(STDOUT_FILENO)
+                            ? NCAP_REPORT_TTY
+                            : NCAP_REPORT_QUIET;
+  g_autoptr(NcapReport) report =
+      ncap_report_new(mode, to_stdout ? stderr : stdout);
+  for (guint i = 0; i < hosts->len; i++)
+    ncap_report_add_node(report,
+                         ((NcapMultiHost *)g_ptr_array_index(hosts, i))->name);
+  mo.report = report;
+  gboolean ok = ncap_multi_capture(&cfg, hosts,
+                                   sa.helper ? sa.helper : NCAP_DEFAULT_HELPER,
+                                   &opts, &mo, out, false, error);
+  /* A failed capture's stderr is its one error line: the summary then
+   * goes only where it does not mix with it (the terminal's stdout, or
+   * the JSON object). */
+  NcapReportCounts c;
+  bool started = false;
+  for (guint i = 0; i < hosts->len; i++)
+    started = started ||
+              (ncap_report_counts(report, i, &c) && c.n_interfaces > 0);
+  if (ok || json || (started && mode == NCAP_REPORT_TTY))
+    ncap_report_finish(report);
+  return ok;
 }
 
 static gboolean
@@ -247,7 +282,8 @@ verb_interfaces(int argc, char **argv, GError **error)
        NULL},
       {NULL},
   };
-  g_autoptr(GOptionContext) ctx = g_option_context_new("HOST [--json]");
+  g_set_prgname("nodecap interfaces");
+  g_autoptr(GOptionContext) ctx = g_option_context_new("HOST");
   g_auto(GStrv) args = g_strdupv(argv);
   const char *host;
 
@@ -273,13 +309,22 @@ verb_interfaces(int argc, char **argv, GError **error)
       putchar('\n');
     return TRUE;
   }
+  /* A header row and aligned columns (docs/cli.md "interfaces"). */
+  static const char *const header[] = {"NAME", "STATE", "ADDRESSES",
+                                       "DESCRIPTION", NULL};
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(
+      (GDestroyNotify)g_strfreev);
   for (guint i = 0; i < list->len; i++) {
     NcapNodeIface *f = g_ptr_array_index(list, i);
     g_autofree char *addrs = g_strjoinv(",", f->addresses);
-    printf("%-16s %-4s %s%s%s\n", f->name, f->up ? "up" : "down",
-           *addrs ? addrs : "-", f->description && *f->description ? "  " : "",
-           f->description ? f->description : "");
+    char **row = g_new0(char *, 5);
+    row[0] = g_strdup(f->name);
+    row[1] = g_strdup(f->up ? "up" : "down");
+    row[2] = g_strdup(*addrs ? addrs : "-");
+    row[3] = g_strdup(f->description ? f->description : "");
+    g_ptr_array_add(rows, row);
   }
+  ncap_report_table(stdout, header, rows, true);
   return TRUE;
 }
 
@@ -321,6 +366,38 @@ ncap_cli_ssh_config(const NcapCliSsh *s, const char *host, NcapSshConfig *cfg,
                     GError **error)
 {
   return ssh_config_from_cli(&s->a, host, cfg, error);
+}
+
+static void
+hint_opt(GString *s, const char *name, const char *value)
+{
+  if (value == NULL)
+    return;
+  g_autofree char *q = g_shell_quote(value);
+  /* Plain words stay unquoted: the hint reads like what was typed. */
+  bool plain = *value != '\0';
+  for (const char *p = value; *p && plain; p++)
+    plain = g_ascii_isalnum(*p) || strchr("@%+=:,./_-", *p) != NULL;
+  g_string_append_printf(s, " %s %s", name, plain ? value : q);
+}
+
+char *
+ncap_cli_ssh_hint_options(const NcapCliSsh *s)
+{
+  const CliSshArgs *a = &s->a;
+  GString *h = g_string_new(NULL);
+  /* Everything that picks the node, the account and the key, never a
+   * password or a passphrase (a hint is printed, maybe into a log). */
+  hint_opt(h, "-p", a->port);
+  hint_opt(h, "-l", a->user);
+  hint_opt(h, "--sshkey", a->sshkey);
+  hint_opt(h, "--remote-password-file", a->password_file);
+  hint_opt(h, "--known-hosts", a->known_hosts);
+  hint_opt(h, "--connect-timeout", a->connect_timeout);
+  hint_opt(h, "--keepalive", a->keepalive);
+  hint_opt(h, "--remote-helper", a->helper);
+  hint_opt(h, "-J", a->proxyjump);
+  return g_string_free(h, FALSE);
 }
 
 static void

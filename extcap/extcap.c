@@ -34,7 +34,7 @@ typedef struct {
   /* Capture */
   char *remote_iface, *remote_filter, *src_host, *dst_host, *src_port,
       *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
-      *packet_limit, *byte_limit, *sample_by;
+      *packet_limit, *byte_limit, *sample_by, *promiscuous;
   /* Multi-node */
   char *clock_correct, *merge_window_ms, *merge_window_mb, *allow_partial;
   char *capture_with, *remote_priv;
@@ -57,7 +57,7 @@ extcap_args_clear(ExtcapArgs *a)
       &a->remote_iface, &a->remote_filter, &a->src_host, &a->dst_host,
       &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
       &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
-      &a->sample_by, &a->clock_correct, &a->merge_window_ms,
+      &a->sample_by, &a->promiscuous, &a->clock_correct, &a->merge_window_ms,
       &a->merge_window_mb, &a->allow_partial,
       &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
       &a->stop_saved, &a->save_destination, &a->save_upload_delete,
@@ -183,6 +183,10 @@ print_config(void)
       "{group=Capture}",
       "arg {number=23}{call=--byte-limit}{display=Byte limit}{type=unsigned}"
       "{default=0}{range=0,1000000000}{tooltip=0 = no limit}{group=Capture}",
+      /* 41: numbers from 37 on may be taken by other dialog fields. */
+      "arg {number=41}{call=--promiscuous}{display=Promiscuous mode}"
+      "{type=boolean}{default=true}{tooltip=Untick to capture only what is "
+      "addressed to the node (tcpdump -p)}{group=Capture}",
       /* Save on node */
       "arg {number=24}{call=--save-on-node}{display=Also keep a ring on the "
       "node}{type=boolean}{default=false}{tooltip=Start a saved job on the "
@@ -240,7 +244,7 @@ print_config(void)
       "arg {number=45}{call=--allow-partial}{display=Allow a partial "
       "capture}{type=boolean}{default=false}{tooltip=When some nodes fail "
       "and others are captured, end without an error (by default the "
-      "capture then ends with status 19)}{group=Multi-node}",
+      "capture then ends with status 20)}{group=Multi-node}",
       "arg {number=37}{call=--proxyjump}{display=Jump host(s)}{type=string}"
       "{tooltip=Reach the node(s) through these SSH jump hosts, first hop "
       "first: [user@]host[:port][,...] (as ssh -J); each jump host's key is "
@@ -385,6 +389,13 @@ capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
     return FALSE;
   }
   ca.delete_on_start = del;
+  bool promisc = true;
+  if (a->promiscuous != NULL && *a->promiscuous != '\0' &&
+      !parse_bool("--promiscuous", a->promiscuous, &promisc, error)) {
+    ncap_capture_args_clear(&ca);
+    return FALSE;
+  }
+  ca.no_promiscuous = !promisc;
   ok = ncap_capture_opts_from_args(&ca, &limits, opts, error);
   ncap_capture_args_clear(&ca);
   return ok;
@@ -540,6 +551,23 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
                  stop_saved ? "stopped with the live capture"
                             : "left running: nodecap stop HOST ID");
   }
+  /* docs/gui.md: the GUI user sees the job id as the first packet's
+   * comment (frame.comment, Expert Info), since stderr would be shown
+   * as an error and the log is out of sight. */
+  g_autofree char *note =
+      job_id == NULL
+          ? NULL
+          : stop_saved
+                ? g_strdup_printf("nodecap: saved job %s on %s; it stops with "
+                                  "this capture; fetch it with: nodecap "
+                                  "fetch %s %s",
+                                  job_id, cfg.host, cfg.host, job_id)
+                : g_strdup_printf("nodecap: saved job %s on %s; it keeps "
+                                  "running after this capture (nodecap stop "
+                                  "%s %s); fetch it with: nodecap fetch %s %s",
+                                  job_id, cfg.host, cfg.host, job_id,
+                                  cfg.host, job_id);
+  mo.note = note;
   gboolean ok = ncap_multi_capture(&cfg, hosts, helper, &opts, &mo, a->fifo,
                                    true, error);
   if (job_id != NULL && stop_saved) {
@@ -671,6 +699,8 @@ ncap_extcap_run(int argc, char **argv, GError **error)
       {"byte-limit", 0, 0, G_OPTION_ARG_STRING, &a.byte_limit, "", "B"},
       {"sample-by", 0, 0, G_OPTION_ARG_STRING, &a.sample_by, "",
        "count|hash"},
+      {"promiscuous", 0, 0, G_OPTION_ARG_STRING, &a.promiscuous, "",
+       "true|false"},
       {"clock-correct", 0, 0, G_OPTION_ARG_STRING, &a.clock_correct, "",
        "true|false"},
       {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_ms, "",

@@ -360,6 +360,7 @@ typedef struct {
   const char *helper;
   bool quiet_failures; /* one node: its error is the final line */
   bool any_bytes;
+  NcapReport *report;
 } Multi;
 
 static void
@@ -381,6 +382,7 @@ node_fail(Multi *mu, MultiNode *nd, int code, const char *text,
     return;
   nd->state = NODE_FAILED;
   close_channel(nd);
+  ncap_report_node_failed(mu->report, nd->idx, text);
   ncap_merge_source_end(mu->merge, nd->idx, text);
   nd->failure = text_names_host
                     ? g_error_new(NCAP_ERROR, code, "%s", text)
@@ -547,6 +549,7 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     if (nd->bytes == 0)
       ncap_ssh_log("node %s: first bytes from the helper", nd->name);
     nd->bytes += (guint64)r;
+    ncap_report_feed(mu->report, nd->idx, (const guint8 *)buf, (gsize)r);
     nd->last_io = now;
     mu->any_bytes = true;
     g_autoptr(GError) error = NULL;
@@ -688,6 +691,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       .n = hosts->len,
       .helper = helper ? helper : NCAP_DEFAULT_HELPER,
       .quiet_failures = hosts->len == 1,
+      .report = mo->report,
   };
   g_autofree char *buf = g_malloc(MULTI_BUF_SIZE);
   g_autoptr(GByteArray) out = g_byte_array_new();
@@ -710,6 +714,8 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     clock_cmd = g_strdup_printf("%s clock --repeat", qh);
   }
   mu.merge = ncap_merge_new(mu.n, &mcfg);
+  if (mo->note != NULL)
+    ncap_merge_add_note(mu.merge, mo->note);
   mu.nodes = g_ptr_array_new();
   ncap_relay_install_signals();
 
@@ -811,6 +817,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     }
 
     ncap_merge_drain(mu.merge, now, FALSE, out);
+    ncap_report_tick(mu.report);
     /* The output opens with the first bytes of a helper: a capture whose
      * nodes all fail before capturing writes nothing, and the error line
      * is what tshark shows. */
@@ -971,7 +978,8 @@ ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
                    bool out_is_fifo, GError **error)
 {
   NcapCaptureWith with = mopts ? mopts->capture_with : NCAP_CAPTURE_WITH_AUTO;
-  if (hosts->len == 1 && (mopts == NULL || !mopts->clock_correct) &&
+  if (hosts->len == 1 &&
+      (mopts == NULL || (!mopts->clock_correct && mopts->note == NULL)) &&
       (with == NCAP_CAPTURE_WITH_AUTO || with == NCAP_CAPTURE_WITH_HELPER)) {
     g_auto(NcapSshConfig) cfg = {0};
     NcapMultiHost *h = g_ptr_array_index(hosts, 0);
@@ -979,7 +987,8 @@ ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
     ncap_ssh_config_copy(&cfg, base);
     if (!ncap_ssh_config_set_target(&cfg, h->target, error))
       return FALSE;
-    if (ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo, &local))
+    if (ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo,
+                         mopts ? mopts->report : NULL, &local))
       return TRUE;
     /* auto: a node without the helper is captured with its dumpcap or
      * tcpdump (the relay wrote nothing: it opens the output only with the

@@ -15,6 +15,7 @@
 
 #include "agentless.h"
 #include "options.h"
+#include "report.h"
 #include "ssh.h"
 
 /* Defaults of --merge-window-ms / --merge-window-mb (common/merge.h). */
@@ -42,6 +43,10 @@ typedef struct {
   bool allow_partial;  /* a capture where only some nodes failed succeeds */
   NcapCaptureWith capture_with; /* agentless.h; 0 = auto */
   NcapRemotePriv remote_priv;   /* for dumpcap/tcpdump on the node */
+  NcapReport *report;  /* NULL, or told each node's stream (transfer none);
+                        * node i is hosts[i] */
+  const char *note;    /* NULL, or a comment on the first packet written
+                        * (takes the merge path even for one node) */
 } NcapMultiOpts;
 
 /* Capture on every host (base: the SSH options they share; each host's

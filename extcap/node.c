@@ -79,10 +79,17 @@ ncap_node_stream_command(const char *helper, const char *node,
   return g_string_free(cmd, FALSE);
 }
 
+static void
+report_failure(NcapReport *report, GError **error)
+{
+  ncap_report_node_failed(report, 0,
+                          error && *error ? (*error)->message : "failed");
+}
+
 gboolean
 ncap_node_stream(const NcapSshConfig *cfg, const char *helper,
                  const NcapCaptureOpts *opts, const char *out_path,
-                 bool out_is_fifo, GError **error)
+                 bool out_is_fifo, NcapReport *report, GError **error)
 {
   g_autoptr(NcapSsh) ssh = ncap_ssh_new(cfg);
   g_autofree char *cmd = ncap_node_stream_command(helper, cfg->host, opts);
@@ -90,19 +97,28 @@ ncap_node_stream(const NcapSshConfig *cfg, const char *helper,
       .out_path = out_path,
       .out_is_fifo = out_is_fifo,
       .helper = helper ? helper : NCAP_DEFAULT_HELPER,
+      .report = report,
   };
 
-  if (!ncap_ssh_connect(ssh, error))
+  if (!ncap_ssh_connect(ssh, error)) {
+    report_failure(report, error);
     return FALSE;
+  }
   /* From here on a stop must close the channel rather than kill us with
    * the helper still starting. */
   ncap_relay_install_signals();
   if (ncap_relay_stop_requested())
     return TRUE;
   ssh_channel ch = ncap_ssh_exec(ssh, cmd, error);
-  if (ch == NULL)
+  if (ch == NULL) {
+    report_failure(report, error);
     return FALSE;
-  return ncap_relay_run(&relay, ssh, ch, error);
+  }
+  if (!ncap_relay_run(&relay, ssh, ch, error)) {
+    report_failure(report, error);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 void

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "options.h"
+#include "report.h"
 #include "ssh.h"
 
 #define NCAP_DEFAULT_HELPER "nodecap-helper"
@@ -39,10 +40,12 @@ char *ncap_node_stream_command(const char *helper, const char *node,
                                const NcapCaptureOpts *opts);
 
 /* Connect, start the stream and relay it to out_path ("-" = stdout) until
- * the helper ends or we are stopped. */
+ * the helper ends or we are stopped. report: NULL, or told what passes
+ * (transfer none). */
 gboolean ncap_node_stream(const NcapSshConfig *cfg, const char *helper,
                           const NcapCaptureOpts *opts, const char *out_path,
-                          bool out_is_fifo, GError **error);
+                          bool out_is_fifo, NcapReport *report,
+                          GError **error);
 
 /* Bounds on a node's interface list (docs/security.md): interfaces kept,
  * bytes of a name (longer ones are left out), bytes of a description or

@@ -354,7 +354,9 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       break;
     }
     gint64 now = g_get_monotonic_time();
+    ncap_report_tick(relay->report);
     if (n > 0) {
+      ncap_report_feed(relay->report, 0, (const guint8 *)buf + fill, (gsize)n);
       last_io = now;
       if (outfd < 0) {
         if (!ncap_relay_open_output(relay->out_path, relay->out_is_fifo, &outfd, error)) {

@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "report.h"
 #include "ssh.h"
 
 /* SIGTERM/SIGINT/SIGHUP set a flag and wake the relay; SIGPIPE is
@@ -61,6 +62,7 @@ typedef struct {
   bool out_is_fifo;      /* open O_WRONLY only (never create) */
   const char *helper;    /* for messages: the helper path on the node */
   guint64 bytes;         /* out: bytes written */
+  NcapReport *report;    /* NULL, or counts the stream as node 0 */
 } NcapRelay;
 
 /* Relay until the helper ends, a stop signal, or the reader is gone.

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libssh sessions to a node: see ssh.h. */
 #include "ssh.h"
+#include "sshkey.h"
 
 #include <errno.h>
 #include <libssh/callbacks.h>
@@ -406,16 +407,11 @@ authenticate(NcapSsh *ssh, GError **error)
    * capture, issue 9). "none" is still asked when the key is refused, for
    * a server that needs nothing and for the method list of the error. */
   if (ssh->cfg.key_file != NULL && *ssh->cfg.key_file != '\0') {
-    ssh_key key = NULL;
     g_string_append(tried, "key file");
-    if (ssh_pki_import_privkey_file(ssh->cfg.key_file, ssh->cfg.key_passphrase,
-                                    NULL, NULL, &key) != SSH_OK) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_AUTH,
-                  "cannot read private key %s (missing, unreadable, or "
-                  "wrong passphrase)",
-                  ssh->cfg.key_file);
+    ssh_key key = ncap_sshkey_load(ssh->cfg.key_file, ssh->cfg.key_passphrase,
+                                   ssh->cfg.interactive, error);
+    if (key == NULL)
       return FALSE;
-    }
     rc = ssh_userauth_publickey(s, NULL, key);
     ssh_key_free(key);
     if (rc == SSH_AUTH_SUCCESS)
@@ -456,6 +452,29 @@ authenticate(NcapSsh *ssh, GError **error)
   }
 
   ssh_options_get(s, SSH_OPTIONS_USER, &user);
+  /* As ssh does: ask for the password on the terminal, three times. */
+  if (password == NULL && ssh->cfg.interactive &&
+      (methods & SSH_AUTH_METHOD_PASSWORD)) {
+    g_autofree char *prompt = g_strdup_printf(
+        "%s@%s's password: ", user ? user : "?", ssh->cfg.host);
+    g_string_append_printf(tried, "%spassword typed", tried->len ? ", " : "");
+    for (int i = 0; i < 3; i++) {
+      char *typed = ncap_sshkey_ask(prompt);
+      if (typed == NULL)
+        break;
+      rc = ssh_userauth_password(s, NULL, typed);
+      memset(typed, 0, strlen(typed));
+      g_free(typed);
+      if (rc == SSH_AUTH_SUCCESS) {
+        ssh_string_free_char(user);
+        return TRUE;
+      }
+      if (rc == SSH_AUTH_ERROR) {
+        ssh_string_free_char(user);
+        goto ssh_failed;
+      }
+    }
+  }
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_AUTH,
               "authentication failed for %s@%s (tried: %s; server allows:%s%s)",
               user ? user : "?", ssh->cfg.host,

@@ -26,6 +26,8 @@ typedef struct {
   char *key_passphrase;
   char *known_hosts;     /* NULL = ~/.ssh/known_hosts */
   bool accept_new_host_key;
+  bool interactive;      /* may ask a passphrase or password on the
+                          * terminal (the CLI with stdin on a tty) */
   unsigned connect_timeout;  /* seconds, 0 = 10 */
   unsigned keepalive;        /* seconds of silence before a dead path is
                               * probed, 0 = 15; a path that answers no

@@ -189,7 +189,7 @@ ncap_capture_open(NcapCapture *cap, GError **error)
   int rc = 0;
   if ((rc = pcap_set_snaplen(cap->pcap, (int)cap->opts.snaplen)) != 0)
     what = "snapshot length";
-  else if ((rc = pcap_set_promisc(cap->pcap, 1)) != 0)
+  else if ((rc = pcap_set_promisc(cap->pcap, cap->opts.no_promiscuous ? 0 : 1)) != 0)
     what = "promiscuous mode";
   /* The timeout is TPACKET_V3's block retirement time: the latency of a
    * quiet link. 50 ms keeps a live view live at low cost. */

@@ -43,6 +43,9 @@ gboolean ncap_verb_interfaces(NcapHelper *h, int argc, char **argv, GError **err
 /* Parse a job verb's `[--json] [ID]` (--json sets h->json); *id is NULL
  * when none was given, else a valid job id (transfer none: points into
  * argv). Errors name the verb. */
+/* True when argv asks for help (-h, --help, --help-all, -?): help is not
+ * a capture, so a verb shows it before any permission check or audit. */
+gboolean ncap_verb_help_requested(int argc, char **argv);
 gboolean ncap_verb_optional_id(NcapHelper *h, const char *verb, const char *summary,
                                int argc, char **argv, const char **id, GError **error);
 gboolean ncap_verb_clock(NcapHelper *h, int argc, char **argv, GError **error);

@@ -29,9 +29,24 @@ static const struct {
 static void
 usage(FILE *f)
 {
-  fprintf(f, "usage: nodecap-helper VERB [OPTIONS]   (nodecap-helper VERB --help)\n\nverbs:\n");
+  fprintf(f, "usage: nodecap-helper [--ssh [--as NAME]] VERB [OPTION...]\n\nverbs:\n");
   for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++)
     fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
+  fprintf(f,
+          "\nglobal options:\n"
+          "  --ssh        run as an SSH forced command (authorized_keys\n"
+          "               command=\"nodecap-helper --ssh\"): the verb and its\n"
+          "               options come from SSH_ORIGINAL_COMMAND, checked\n"
+          "  --as NAME    with --ssh, for the shared account named in\n"
+          "               nodecap.conf [ssh] shared_account: act as NAME\n"
+          "  -h, --help   this text\n"
+          "  --version    the version\n"
+          "\nverb options (nodecap-helper VERB --help, needs no permission):\n"
+          "  --json       JSON output (every verb but clock)\n"
+          "  capture options (-i, -f, --snaplen, limits...): stream, start\n"
+          "\n`interfaces` needs no permission; every other verb needs one from\n"
+          "policy.conf (capture.stream, capture.save, captures.read,\n"
+          "captures.delete). Exit status: see nodecap-helper(8).\n");
 }
 
 static void
@@ -87,6 +102,9 @@ main(int argc, char **argv)
 
   for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
     if (strcmp(argv[1], verbs[i].name) == 0) {
+      /* "Usage: nodecap-helper start [OPTION…] ..." in the verb's help. */
+      g_autofree char *prg = g_strdup_printf("nodecap-helper %s", verbs[i].name);
+      g_set_prgname(prg);
       if (!verbs[i].func(&h, argc - 1, argv + 1, &error))
         goto fail;
       goto out;

@@ -290,11 +290,26 @@ ncap_policy_check(const NcapPolicy *policy, const NcapHelper *h,
                   const char *perm, GError **error)
 {
   g_auto(GStrv) groups = ncap_policy_groups_of(h->caller_name);
+  const char *why = NULL;
   if (ncap_policy_allows(policy, h->caller_name,
-                         (const char *const *)groups, perm, NULL))
+                         (const char *const *)groups, perm, &why))
     return TRUE;
-  g_set_error(error, NCAP_ERROR, NCAP_ERROR_PERMISSION,
-              "permission denied: %s", perm);
+  /* Who was checked, what is missing, and which file would grant it: what
+   * the user forwards to the node's admin. */
+  g_autofree char *path = g_build_filename(
+      h->sysconfdir ? h->sysconfdir : "/etc/nodecap", "policy.conf", NULL);
+  g_autofree char *glist = g_strjoinv(", ", groups);
+  const char *user = h->caller_name ? h->caller_name : "?";
+  if (strcmp(why, "denied by [deny]") == 0)
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_PERMISSION,
+                "permission denied: %s for user %s (groups: %s): refused by "
+                "the [deny] section of %s",
+                perm, user, *glist ? glist : "none", path);
+  else
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_PERMISSION,
+                "permission denied: %s for user %s (groups: %s): not granted "
+                "in %s (the node's admin adds \"%s = %s\" under [grant])",
+                perm, user, *glist ? glist : "none", path, perm, user);
   return FALSE;
 }
 

@@ -52,7 +52,9 @@ bool ncap_policy_allows(const NcapPolicy *policy, const char *user,
 char **ncap_policy_groups_of(const char *user);
 
 /* Check h->caller_name (and its groups) against perm. On refusal:
- * NCAP_ERROR_PERMISSION "permission denied: <perm>". */
+ * NCAP_ERROR_PERMISSION "permission denied: <perm> for user <name>
+ * (groups: ...): not granted in <sysconfdir>/policy.conf (...)" (or
+ * "refused by the [deny] section of ..."). */
 gboolean ncap_policy_check(const NcapPolicy *policy, const NcapHelper *h,
                            const char *perm, GError **error);
 

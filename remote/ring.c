@@ -36,6 +36,7 @@ struct NcapRing {
   guint64 buf_packets, buf_bytes;
   gsize trailer_len;       /* room kept for the closing ISB */
   guint64 next_seq;        /* sequence number of the next packet */
+  gint64 cur_opened;       /* monotonic µs the current file was opened */
   NcapRingStats stats;
   bool stopped;            /* disk full or I/O error: take nothing more */
 };
@@ -306,6 +307,7 @@ open_file(NcapRing *r, guint64 first_seq, GError **error)
   g_ptr_array_add(r->files, f);
   r->cur = f;
   r->fd = fd;
+  r->cur_opened = g_get_monotonic_time();
   r->sum = g_checksum_new(G_CHECKSUM_SHA256);
 
   g_assert(r->buf->len == 0);
@@ -359,6 +361,15 @@ ncap_ring_write(NcapRing *r, const uint8_t *epb, gsize len, bool *kept,
   guint64 seq = r->next_seq + drops;
 
   guint64 used = r->cur->size + r->buf->len;
+  bool has_packets = r->cur->packets > 0 || r->buf_packets > 0;
+  if (has_packets && r->cfg.file_duration_us > 0 &&
+      g_get_monotonic_time() - r->cur_opened >= r->cfg.file_duration_us) {
+    /* Time's up for this file (--file-duration): the ring's file count
+     * still bounds the total size. */
+    if (!close_file(r, error) || !open_file(r, seq, error))
+      return FALSE;
+    used = r->cur->size + r->buf->len;
+  }
   if (used + len + r->trailer_len > r->cfg.file_size) {
     if (r->cur->packets == 0 && r->buf_packets == 0) {
       /* Would not fit even in an empty file: refusing it keeps the size

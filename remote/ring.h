@@ -32,6 +32,9 @@ typedef struct {
   const char *node;            /* file names: <node>_<job>_<UTC>_<seq>.pcapng */
   const char *job_id;
   guint64 file_size;           /* bytes, at most per file */
+  gint64 file_duration_us;     /* 0, or start a new file with the first
+                                * packet after a file has been open this
+                                * long (as tcpdump -G) */
   guint max_files;             /* >= 1 */
   guint64 reserve;             /* bytes kept free besides a whole file */
   gid_t gid;                   /* fchown group of each file, (gid_t)-1 = keep */

@@ -397,7 +397,13 @@ ncap_security_audit_decision(NcapHelper *h, const char *perm, GError *denial,
   NcapSecurity *sec = sec_of(h);
   bool audited = verb_is_audited(sec->verb);
   if (denial) {
-    audit_event(h, NULL, NULL, "denied", denial->message, NULL);
+    /* The audit keeps its short reason; the user reads the long one
+     * (which user, which file: ncap_policy_check). */
+    g_autofree char *denied = g_strdup_printf("permission denied: %s", perm);
+    audit_event(h, NULL, NULL, "denied",
+                denial->code == NCAP_ERROR_PERMISSION ? denied
+                                                      : denial->message,
+                NULL);
     sec->denial_logged = true;
     g_propagate_error(error, denial);
     return FALSE;

@@ -43,7 +43,8 @@ static const OptSpec global_opts[] = {
   {"--dst-host", V_ADDR}, {"--src-port", V_NUM}, {"--dst-port", V_NUM},     \
   {"--proto", V_WORD}, {"--type", V_WORD}, {"--snaplen", V_NUM},            \
   {"--sample", V_NUM}, {"--sample-by", V_WORD}, {"--time-limit", V_NUM},    \
-  {"--packet-limit", V_NUM}, {"--byte-limit", V_NUM}
+  {"--packet-limit", V_NUM}, {"--byte-limit", V_NUM},                      \
+  {"--no-promiscuous", V_NONE}
 
 /* Not --ignore-stdin: over SSH the end of input is how a stream ends. */
 static const OptSpec stream_opts[] = {
@@ -52,6 +53,7 @@ static const OptSpec stream_opts[] = {
 };
 static const OptSpec start_opts[] = {
   CAPTURE_OPTS, {"--max-size", V_NUM}, {"--file-size", V_NUM},
+  {"--file-duration", V_NUM},
   {"--delete-on-start", V_NONE}, {"--destination", V_DEST},
   {"--upload-delete", V_NONE}, {NULL, V_NONE},
 };

@@ -183,6 +183,10 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   int sfd = -1;
   sigset_t oldmask;
 
+  /* Help is not a capture: GLib prints it and exits 0, before any
+   * permission check or audit line. */
+  if (ncap_verb_help_requested(argc, argv))
+    g_option_context_parse(ctx, &argc, &argv, NULL);
   /* Policy before anything else: a denied call opens nothing. */
   if (!ncap_policy_require(h, "capture.stream", error))
     goto out;

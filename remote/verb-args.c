@@ -6,6 +6,21 @@
 #include "ncap-error.h"
 #include "goption.h"
 
+#include <string.h>
+
+gboolean
+ncap_verb_help_requested(int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0)
+      return FALSE;
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+        strcmp(argv[i], "--help-all") == 0 || strcmp(argv[i], "-?") == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 gboolean
 ncap_verb_optional_id(NcapHelper *h, const char *verb, const char *summary,
                       int argc, char **argv, const char **id, GError **error)

@@ -16,6 +16,12 @@
 gboolean
 ncap_verb_clock(NcapHelper *h, int argc, char **argv, GError **error)
 {
+  if (ncap_verb_help_requested(argc, argv)) {
+    printf("Usage:\n  nodecap-helper clock [--repeat]\n\n"
+           "Print this node's real-time clock in ns since the epoch; with\n"
+           "--repeat, again for every line read on stdin, until EOF.\n");
+    return TRUE;
+  }
   gboolean repeat = argc == 2 && strcmp(argv[1], "--repeat") == 0;
   if (argc > 1 && !repeat) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,

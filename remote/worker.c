@@ -363,6 +363,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
       .user = &ctx,
   };
   ncap_worker_ring_geometry(opts, &rc.file_size, &rc.max_files);
+  rc.file_duration_us = (gint64)opts->file_duration_s * G_USEC_PER_SEC;
   g_autoptr(NcapRing) ring = ncap_ring_new(&rc);
   ctx.ring = ring;
   if (!ncap_ring_start(ring, 0, &error)) {

@@ -51,7 +51,7 @@ pass "stop"
 # node's array through.
 "$X" list "$HOST" "${SSHO[@]}" >"$NCAP_TMP/list.out" || ncap_fail "list failed"
 row=$(grep "^$ID" "$NCAP_TMP/list.out") || ncap_fail "list has no row for $ID: $(cat "$NCAP_TMP/list.out")"
-[[ "$row" =~ ^$ID\ +success\ +[0-9T:-]+\ +4000\ + ]] || ncap_fail "list row: $row"
+[[ "$row" =~ ^$ID\ +success\ +[0-9T:-]+Z\ +4000\ + ]] || ncap_fail "list row: $row"
 head -1 "$NCAP_TMP/list.out" | grep -q '^ID  *STATUS  *STARTED  *PACKETS  *FILES  *REASON' || ncap_fail "list header: $(head -1 "$NCAP_TMP/list.out")"
 "$X" list "$HOST" "${SSHO[@]}" --json >"$NCAP_TMP/list.json" || ncap_fail "list --json failed"
 ncap_assert_eq "$ID success 4000" "$(jget "$NCAP_TMP/list.json" '" ".join([j[0]["id"], j[0]["status"], str(j[0]["packets"])])')" "list --json"
@@ -63,11 +63,13 @@ NFILES=$(jget "$NCAP_TMP/rec.json" 'len(j["files"])')
 INFILES=$(jget "$NCAP_TMP/rec.json" 'j["packets"] - j["discarded_packets"]')
 ((NFILES >= 3)) || ncap_fail "expected at least 3 files in the record, got $NFILES"
 mkdir "$NCAP_TMP/dl"
-"$X" fetch "$HOST" "${SSHO[@]}" "$ID" -o "$NCAP_TMP/dl" --progress >"$NCAP_TMP/fetch.out" 2>"$NCAP_TMP/fetch.err"
-ncap_assert_eq 0 $? "fetch exit status: $(cat "$NCAP_TMP/fetch.err")"
-ncap_assert_eq "$NFILES" "$(grep -c 'sha256 ok$' "$NCAP_TMP/fetch.out")" "files reported verified"
-ncap_assert_contains "$(cat "$NCAP_TMP/fetch.err")" "fetch: $NFILES/$NFILES files" "progress line"
-ncap_assert_contains "$(cat "$NCAP_TMP/fetch.err")" "100%" "progress reaches 100%"
+# The progress display is drawn on a terminal only: run it on a pty.
+"$NCAP_SRC/tests/lib/pty-run.py" --transcript "$NCAP_TMP/fetch.tty" --timeout 60 -- \
+  "$X" fetch "$HOST" "${SSHO[@]}" "$ID" -o "$NCAP_TMP/dl"
+ncap_assert_eq 0 $? "fetch exit status: $(cat "$NCAP_TMP/fetch.tty")"
+ncap_assert_eq "$NFILES" "$(grep -ac 'sha256 ok' "$NCAP_TMP/fetch.tty")" "files reported verified"
+ncap_assert_contains "$(cat "$NCAP_TMP/fetch.tty")" "fetch: $NFILES/$NFILES files" "progress line"
+ncap_assert_contains "$(cat "$NCAP_TMP/fetch.tty")" "100%" "progress reaches 100%"
 ncap_assert_eq "$NFILES" "$(ls "$NCAP_TMP/dl"/*.pcapng | wc -l)" "fetched .pcapng files"
 ncap_assert_eq "" "$(ls -A "$NCAP_TMP/dl" | grep -v '\.pcapng$')" "nothing else in the directory"
 total=0

@@ -97,7 +97,7 @@ fi
 # 6. A key file that does not exist: a clear error naming it.
 direct nokey --sshkey "$NCAP_TMP/no_such_key" --known-hosts "$NCAP_KNOWN_HOSTS"
 ncap_assert_eq 12 $? "exit status for a missing key file"
-ncap_assert_contains "$(cat "$NCAP_TMP/nokey.err")" "cannot read private key $NCAP_TMP/no_such_key" "missing key"
+ncap_assert_contains "$(cat "$NCAP_TMP/nokey.err")" "private key $NCAP_TMP/no_such_key: No such file or directory" "missing key"
 
 # 7. libssh never writes on stderr, even at debug level: every stderr
 #    above is exactly one line.

@@ -163,7 +163,7 @@ if [ -f "$NCAP_SRC/remote/policy.h" ]; then
   cp "$T/etc/policy.conf" "$T/etc/policy.all"
   cp "$T/etc/policy.noupload" "$T/etc/policy.conf"
   : > "$T/audit.log"
-  check_refused "without captures.upload" 3 '^nodecap-helper: permission denied: captures.upload$' \
+  check_refused "without captures.upload" 3 '^nodecap-helper: permission denied: captures.upload for user [^ ]+ \(groups: [^)]*\): not granted in ' \
     --destination "s3://$S3_BUCKET/x"
   assert_match "refusal audited" '"result":"denied","reason":"permission denied: captures.upload"' \
     "$(cat "$T/audit.log")"

@@ -878,6 +878,32 @@ test_to_argv(void)
   assert_round_trip(argv2, &low, true);
 }
 
+/* --no-promiscuous and --file-duration: parsed, range-checked, and sent
+ * on (saved jobs only for the duration). */
+static void
+test_promisc_and_duration(void)
+{
+  NcapLimits lim;
+  ncap_limits_init_default(&lim);
+  NcapCaptureArgs a = { .iface = (char *)"lo", .no_promiscuous = TRUE,
+                        .file_duration = (char *)"60" };
+  NcapCaptureOpts o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_assert_true(ncap_capture_opts_from_args(&a, &lim, &o, &error));
+  g_assert_true(o.no_promiscuous);
+  g_assert_cmpuint(o.file_duration_s, ==, 60);
+  g_auto(GStrv) saved = ncap_capture_opts_to_argv(&o, true);
+  g_auto(GStrv) live = ncap_capture_opts_to_argv(&o, false);
+  g_autofree char *s1 = g_strjoinv(" ", saved);
+  g_autofree char *s2 = g_strjoinv(" ", live);
+  g_assert_cmpstr(s1, ==, "-i lo --no-promiscuous --file-duration 60");
+  g_assert_cmpstr(s2, ==, "-i lo --no-promiscuous");
+  ncap_capture_opts_clear(&o);
+  a.file_duration = (char *)"0";
+  g_assert_false(ncap_capture_opts_from_args(&a, &lim, &o, &error));
+  g_assert_error(error, NCAP_ERROR, NCAP_ERROR_INVALID);
+}
+
 /* ---- option entries ------------------------------------------------------- */
 
 static void
@@ -887,14 +913,14 @@ test_entries(void)
   const char *base[] = { "interface", "filter", "src-host", "dst-host",
                          "src-port", "dst-port", "proto", "type", "snaplen",
                          "sample", "sample-by", "time-limit", "packet-limit",
-                         "byte-limit" };
+                         "byte-limit", "no-promiscuous" };
   for (int variant = 0; variant < 4; variant++) {
     bool saved = variant & 1, stream = variant & 2;
     g_autofree GOptionEntry *e = ncap_capture_option_entries(&args, saved, stream);
     gsize n = 0;
     while (e[n].long_name)
       n++;
-    g_assert_cmpuint(n, ==, G_N_ELEMENTS(base) + (saved ? 3 : 0) + (stream ? 1 : 0));
+    g_assert_cmpuint(n, ==, G_N_ELEMENTS(base) + (saved ? 4 : 0) + (stream ? 1 : 0));
     for (gsize i = 0; i < G_N_ELEMENTS(base); i++) {
       g_assert_cmpstr(e[i].long_name, ==, base[i]);
       g_assert_nonnull(e[i].description);
@@ -947,5 +973,6 @@ main(int argc, char **argv)
   g_test_add_func("/options/filter", test_filter);
   g_test_add_func("/options/to-argv", test_to_argv);
   g_test_add_func("/options/entries", test_entries);
+  g_test_add_func("/options/promisc-and-duration", test_promisc_and_duration);
   return g_test_run();
 }

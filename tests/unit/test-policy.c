@@ -181,14 +181,30 @@ test_groups_and_check(void)
 
   g_autoptr(NcapPolicy) p = parse("[grant]\ncapture.stream = @root\n"
                                   "captures.read = alice\n");
-  NcapHelper h = {.caller_uid = 0, .caller_name = (char *)"root"};
+  NcapHelper h = {.caller_uid = 0, .caller_name = (char *)"root",
+                  .sysconfdir = (char *)"/etc/nodecap-test"};
   g_autoptr(GError) error = NULL;
   g_assert_true(ncap_policy_check(p, &h, "capture.stream", &error));
   g_assert_no_error(error);
   g_assert_false(ncap_policy_check(p, &h, "captures.read", &error));
   g_assert_error(error, NCAP_ERROR, NCAP_ERROR_PERMISSION);
-  g_assert_cmpstr(error->message, ==, "permission denied: captures.read");
+  /* Who was checked, what is missing, which file grants it. */
+  g_assert_true(g_str_has_prefix(
+      error->message, "permission denied: captures.read for user root "
+                      "(groups: root"));
+  g_assert_true(g_str_has_suffix(
+      error->message, "): not granted in /etc/nodecap-test/policy.conf (the "
+                      "node's admin adds \"captures.read = root\" under "
+                      "[grant])"));
   g_assert_cmpint(ncap_error_exit_status(error), ==, 3);
+  g_clear_error(&error);
+
+  g_autoptr(NcapPolicy) d = parse("[grant]\ncapture.stream = root\n"
+                                  "[deny]\ncapture.stream = @root\n");
+  g_assert_false(ncap_policy_check(d, &h, "capture.stream", &error));
+  g_assert_true(g_str_has_suffix(
+      error->message,
+      "): refused by the [deny] section of /etc/nodecap-test/policy.conf"));
 }
 
 int
