@@ -13,12 +13,10 @@
 #     closing ISB's ifdrop + osdrop = what was sent, and ifrecv = sent.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
+source "$(dirname "$0")/stop-lib.sh"
 ncap_sshd_start
 # shellcheck disable=SC2207
 SSH_OPTS=($(ncap_cli_ssh_opts))
-GEN="python3 $NCAP_SRC/tests/lib/udpgen.py"
-COUNT="python3 $NCAP_SRC/tests/lib/isbcount.py"
-REPS=${NCAP_STOP_REPS:-20}
 
 # ---- 1. stop right after the burst ---------------------------------------
 for sig in INT TERM; do
@@ -37,13 +35,8 @@ for sig in INT TERM; do
     ncap_wait_pid_exit "$pid" 15
     rc=$?
     [[ $rc -ne 124 ]] || ncap_fail "SIG$sig try $r: the CLI still runs 15 s after the signal"
-    read -r n ifrecv ifdrop osdrop usrdeliv _ < <($COUNT "$out")
-    # In the file, and the closing ISB (ifrecv ifdrop osdrop usrdeliv)
-    # says so.
-    if [[ "$n $ifrecv $ifdrop $osdrop $usrdeliv" != "100 100 0 0 100" ]]; then
-      bad=$((bad + 1))
-      ncap_log "SIG$sig try $r: $n of 100 in the file (exit $rc; ISB ifrecv $ifrecv ifdrop $ifdrop osdrop $osdrop usrdeliv $usrdeliv)"
-    fi
+    # In the file, and the closing ISB says so.
+    ncap_stop_all_there "$out" 100 "SIG$sig try $r (exit $rc)" || bad=$((bad + 1))
   done
   ncap_assert_no_helper "after the SIG$sig tries"
   ((bad == 0)) || ncap_fail "SIG$sig: $bad of $REPS tries lost datagrams at the stop or miscounted them"
