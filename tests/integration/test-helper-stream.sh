@@ -94,6 +94,15 @@ $GEN --port 47017 --count 50
 wait_gone $pid 5 || fail "packet limit did not stop the stream"
 assert_eq "packets with --packet-limit 10" 10 "$(tshark -r "$T/g.pcapng" 2>/dev/null | wc -l)"
 
+# 7b. With a time limit as well (a simple capture always has one), the
+# stop drain still honours the packet limit: nothing past it goes out.
+$H stream --node testnode -i lo -f "udp dst port 47018" --packet-limit 10 --time-limit 60 > "$T/g2.pcapng" 2>"$T/g2.err" < <(sleep 30) &
+pid=$!
+sleep 0.5
+$GEN --port 47018 --count 2000
+wait_gone $pid 5 || fail "packet limit with a time limit did not stop the stream"
+assert_eq "packets with --packet-limit 10 --time-limit 60" 10 "$(tshark -r "$T/g2.pcapng" 2>/dev/null | wc -l)"
+
 # 8. Interface statistics blocks were written (periodic and final).
 assert_match "ISBs in the stream" 'Number of stat entries = [1-9]' "$(cat "$T/capinfos.txt")"
 
