@@ -473,12 +473,28 @@ to_ns(guint64 ts, uint8_t tsresol)
 {
   if (tsresol == 9)
     return ts;
-  if (tsresol & 0x80) /* a power of 2: rare, keep it simple */
-    return (guint64)((double)ts * 1e9 / (double)(1ull << (tsresol & 0x7f)));
+  if (tsresol & 0x80) { /* a power of 2: rare, keep it simple */
+    /* The exponent comes from the node (0-127): no shift past 63, and no
+     * double out of a guint64's range. */
+    double units = 1.0;
+    for (int i = 0; i < (tsresol & 0x7f); i++)
+      units *= 2.0;
+    double ns = (double)ts * 1e9 / units;
+    return ns >= 18446744073709551615.0 ? G_MAXUINT64 : (guint64)ns;
+  }
+  if (tsresol > 9) { /* finer than ns (ps, ...): divide */
+    guint64 div = 1;
+    for (int i = 9; i < tsresol; i++) {
+      if (div > G_MAXUINT64 / 10)
+        return 0;
+      div *= 10;
+    }
+    return ts / div;
+  }
   guint64 mul = 1;
   for (int i = tsresol; i < 9; i++)
     mul *= 10;
-  return tsresol <= 9 ? ts * mul : ts;
+  return ts * mul;
 }
 
 static gboolean
