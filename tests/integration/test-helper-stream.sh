@@ -86,6 +86,19 @@ exec 7<&-
 assert_eq "stall exit status" 9 $rc
 assert_match "stall message" 'output stalled' "$(cat "$T/f.err")"
 
+# 6b. --client-acks with --stall-timeout 1: a reader that acknowledges
+# every second, a little late as over SSH, is not taken for a cut; one
+# that stops acknowledging still ends the stream.
+$H stream --node testnode -i lo -f "udp dst port 47019" --client-acks --stall-timeout 1 > "$T/h.pcapng" 2> "$T/h.err" \
+  < <(for _ in 1 2 3 4 5 6; do sleep 1.2; echo; done; sleep 30) &
+pid=$!
+sleep 6
+kill -0 $pid 2>/dev/null || fail "--client-acks --stall-timeout 1 ended with acks every 1.2 s: $(cat "$T/h.err")"
+wait_gone $pid 8 || fail "--client-acks: no end after the acknowledgements stopped"
+wait $pid; rc=$?
+assert_eq "acks stopped: exit status" 9 $rc
+assert_match "acks stopped: message" 'no acknowledgement from the reader for 3 s' "$(cat "$T/h.err")"
+
 # 7. Packet limit ends the stream cleanly.
 $H stream --node testnode -i lo -f "udp dst port 47017" --packet-limit 10 > "$T/g.pcapng" 2>"$T/g.err" < <(sleep 30) &
 pid=$!
