@@ -583,16 +583,20 @@ ncap_agentless_put_isb(NcapAgentless *a, guint64 now_ns, GByteArray *out)
 {
   if (!a->header_done)
     return;
+  /* The ISB's timestamp is a promise to the merge (common/merge.h): no
+   * later packet is older. The client's clock is not the node's, and
+   * tcpdump/dumpcap hand packets over up to a ring block's time-out late,
+   * so only the newest packet written can vouch; endtime stays now. */
   NcapIsb isb = {
       .interface_id = 0,
-      .timestamp = MAX(now_ns, a->last_ns),
+      .timestamp = a->last_ns,
       .present = NCAP_ISB_HAS_IFRECV,
       .ifrecv = a->packets,
   };
   if (a->packets > 0) {
     isb.present |= NCAP_ISB_HAS_STARTTIME | NCAP_ISB_HAS_ENDTIME;
     isb.starttime = a->start_ns;
-    isb.endtime = isb.timestamp;
+    isb.endtime = MAX(now_ns, a->last_ns);
   }
   ncap_pcapng_put_isb(out, &isb);
 }
