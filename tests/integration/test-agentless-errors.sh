@@ -106,4 +106,15 @@ grep -q '^lo ' "$NCAP_TMP/ifs.txt" || ncap_fail "interfaces: lo missing: $(cat "
 ! grep -q $'\033' "$NCAP_TMP/ifs.txt" || ncap_fail "interfaces: the node's escape sequence reached the terminal"
 ! grep -q '[{}]' "$NCAP_TMP/ifs.txt" || ncap_fail "interfaces: a name with braces was listed: $(cat "$NCAP_TMP/ifs.txt")"
 rm -f "$MIN/ip"
+# A node whose listing answers less than its own tag ("x", exit 0) gives
+# an empty list, read within the answer (valgrind: no uninitialised read).
+mv "$MIN/sh" "$MIN/sh.real"
+printf '#!/bin/bash\nprintf x\n' >"$MIN/sh"
+chmod 755 "$MIN/sh"
+# shellcheck disable=SC2046
+valgrind -q --error-exitcode=99 "$NC" interfaces 127.0.0.1 $(ncap_cli_ssh_opts) --remote-helper "$NOHELPER" \
+  >"$NCAP_TMP/ifs-short.txt" 2>"$NCAP_TMP/ifs-short.err"
+rc=$?
+mv -f "$MIN/sh.real" "$MIN/sh"
+ncap_assert_eq 0 "$rc" "interfaces with a short answer: exit status (99 = valgrind errors): $(head -c 600 "$NCAP_TMP/ifs-short.err")"
 ncap_log "PASS: auto -> tcpdump; no dumpcap exit 17; sudo password exit 18; --sample refused exit 2; tshark shows the line"
