@@ -141,9 +141,10 @@ ncap_agentless_interfaces(NcapSsh *ssh, int timeout_ms, GError **error)
   any->up = true;
   any->addresses = g_new0(char *, 1);
   g_ptr_array_add(list, any);
+  /* The node's answer may be anything, even shorter than its tag. */
   if (g_str_has_prefix(out->str, "ip\n"))
     parse_ip_link(out->str + 3, list);
-  else
+  else if (g_str_has_prefix(out->str, "D\n"))
     parse_dash_d(out->str + 2, list);
   return list;
 }

@@ -473,12 +473,28 @@ to_ns(guint64 ts, uint8_t tsresol)
 {
   if (tsresol == 9)
     return ts;
-  if (tsresol & 0x80) /* a power of 2: rare, keep it simple */
-    return (guint64)((double)ts * 1e9 / (double)(1ull << (tsresol & 0x7f)));
+  if (tsresol & 0x80) { /* a power of 2: rare, keep it simple */
+    /* The exponent comes from the node (0-127): no shift past 63, and no
+     * double out of a guint64's range. */
+    double units = 1.0;
+    for (int i = 0; i < (tsresol & 0x7f); i++)
+      units *= 2.0;
+    double ns = (double)ts * 1e9 / units;
+    return ns >= 18446744073709551615.0 ? G_MAXUINT64 : (guint64)ns;
+  }
+  if (tsresol > 9) { /* finer than ns (ps, ...): divide */
+    guint64 div = 1;
+    for (int i = 9; i < tsresol; i++) {
+      if (div > G_MAXUINT64 / 10)
+        return 0;
+      div *= 10;
+    }
+    return ts / div;
+  }
   guint64 mul = 1;
   for (int i = tsresol; i < 9; i++)
     mul *= 10;
-  return tsresol <= 9 ? ts * mul : ts;
+  return ts * mul;
 }
 
 static gboolean
@@ -567,16 +583,20 @@ ncap_agentless_put_isb(NcapAgentless *a, guint64 now_ns, GByteArray *out)
 {
   if (!a->header_done)
     return;
+  /* The ISB's timestamp is a promise to the merge (common/merge.h): no
+   * later packet is older. The client's clock is not the node's, and
+   * tcpdump/dumpcap hand packets over up to a ring block's time-out late,
+   * so only the newest packet written can vouch; endtime stays now. */
   NcapIsb isb = {
       .interface_id = 0,
-      .timestamp = MAX(now_ns, a->last_ns),
+      .timestamp = a->last_ns,
       .present = NCAP_ISB_HAS_IFRECV,
       .ifrecv = a->packets,
   };
   if (a->packets > 0) {
     isb.present |= NCAP_ISB_HAS_STARTTIME | NCAP_ISB_HAS_ENDTIME;
     isb.starttime = a->start_ns;
-    isb.endtime = isb.timestamp;
+    isb.endtime = MAX(now_ns, a->last_ns);
   }
   ncap_pcapng_put_isb(out, &isb);
 }

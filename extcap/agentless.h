@@ -97,7 +97,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapAgentless, ncap_agentless_free)
 gboolean ncap_agentless_feed(NcapAgentless *a, const uint8_t *data, gsize len,
                              GByteArray *out, GError **error);
 /* A periodic ISB (packets so far; no drops: the program tells them only
- * at its end). Nothing before the header. now_ns: wall clock. */
+ * at its end). Nothing before the header. now_ns: wall clock, for
+ * isb_endtime; the ISB's timestamp is the newest packet's (the merge's
+ * watermark). */
 void ncap_agentless_put_isb(NcapAgentless *a, guint64 now_ns, GByteArray *out);
 /* The closing ISB, with the drops from dumpcap's own ISB or the
  * program's stderr. */

@@ -343,8 +343,20 @@ done:
 static void
 node_start_thread(MultiNode *nd)
 {
+  /* Stop signals go to the main thread only (ncap_multi_stream): a thread
+   * started from the main loop (the fallback to dumpcap/tcpdump) too
+   * starts with them blocked. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGHUP);
+  sigaddset(&block, SIGALRM);
+  sigaddset(&block, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
   g_autofree char *tname = g_strdup_printf("ncap-node-%u", nd->idx);
   nd->thread = g_thread_new(tname, node_thread, nd);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* ---- the capture ------------------------------------------------------ */

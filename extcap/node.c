@@ -232,6 +232,32 @@ ifaces_to_json(GPtrArray *list)
   return json_generator_to_data(g, NULL);
 }
 
+/* The list made without the helper (from the node's ip/tcpdump/dumpcap
+ * output) under the same bounds as the helper's (parse_interfaces):
+ * names with control characters, braces or over the length are left out,
+ * and at most NCAP_NODE_MAX_IFACES are kept. */
+static void
+bound_agentless_ifaces(const char *host, GPtrArray *list)
+{
+  for (guint i = 0; i < list->len;) {
+    const NcapNodeIface *f = g_ptr_array_index(list, i);
+    if (i >= NCAP_NODE_MAX_IFACES) {
+      ncap_ssh_log("%s: more than %u interfaces; the rest are left out",
+                   host, NCAP_NODE_MAX_IFACES);
+      g_ptr_array_set_size(list, i);
+      break;
+    }
+    if (!ncap_text_is_clean(f->name, -1, NCAP_NODE_IFACE_NAME_MAX) ||
+        strpbrk(f->name, "{}") != NULL) {
+      ncap_ssh_log("%s: an interface name with control characters, braces "
+                   "or over %u bytes is left out", host, NCAP_NODE_IFACE_NAME_MAX);
+      g_ptr_array_remove_index(list, i);
+      continue;
+    }
+    i++;
+  }
+}
+
 GPtrArray *
 ncap_node_interfaces(const NcapSshConfig *cfg, const char *helper,
                      int timeout_ms, char **raw_json, GError **error)
@@ -254,6 +280,8 @@ ncap_node_interfaces(const NcapSshConfig *cfg, const char *helper,
     ncap_ssh_log("%s: helper %s not found (exit 127), listing interfaces "
                  "without it", cfg->host, helper);
     GPtrArray *list = ncap_agentless_interfaces(ssh, timeout_ms, error);
+    if (list != NULL)
+      bound_agentless_ifaces(cfg->host, list);
     if (list != NULL && raw_json != NULL)
       *raw_json = ifaces_to_json(list);
     return list;

@@ -363,7 +363,10 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
     /* Past a packet or byte limit nothing more is wanted; past the time
      * limit, what the kernel stamped before it still is (the stop drain
      * reads it from a block that retired later). */
-    if (!(cap->limit_ns != 0 && ts < cap->limit_ns)) {
+    gboolean count_done =
+        (cap->opts.packet_limit && cap->stats.packets >= cap->opts.packet_limit) ||
+        (cap->opts.byte_limit && cap->stats.bytes >= cap->opts.byte_limit);
+    if (count_done || !(cap->limit_ns != 0 && ts < cap->limit_ns)) {
       cap->stats.left_out++;
       return;
     }

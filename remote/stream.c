@@ -255,6 +255,10 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   gboolean done = FALSE, reader_gone = FALSE;
   const char *why = NULL;
   guint64 stall_us = opts.stall_timeout * G_USEC_PER_SEC;
+  /* The reader acknowledges every second: a time-out under three of its
+   * periods would take an ack's ordinary lateness for a cut (as the
+   * agentless heartbeat, extcap/agentless.h). */
+  guint64 ack_us = MAX(stall_us, 3 * G_USEC_PER_SEC);
 
   while (!done) {
     struct pollfd pfd[4];
@@ -334,10 +338,10 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
       last_progress = now;
     }
     if (client_acks && stdin_open && !done &&
-        (guint64)(now - last_ack) >= stall_us) {
+        (guint64)(now - last_ack) >= ack_us) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
                   "output stalled: no acknowledgement from the reader for %"
-                  G_GUINT64_FORMAT " s; stopping", opts.stall_timeout);
+                  G_GUINT64_FORMAT " s; stopping", ack_us / G_USEC_PER_SEC);
       goto out;
     }
   }

@@ -89,4 +89,32 @@ tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o "extcap.nodecap.remotehelper:$NOHE
 grep -qE "Error (by|from) extcap pipe: nodecap: 127.0.0.1: no capture program on the node" "$NCAP_TMP/t.err" ||
   ncap_fail "tshark did not show the error: $(cat "$NCAP_TMP/t.err")"
 ncap_wait_for 10 _no_prog || ncap_fail "tshark: capture program left on the node"
+# The interface list made without the helper is bounded as the helper's:
+# a node's `ip -o link` naming an interface with a terminal escape or with
+# braces (an extcap field's end) has it left out, not printed.
+cat >"$MIN/ip" <<'SH'
+#!/bin/sh
+printf '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536\n'
+printf '2: ev\033]0;owned\007il: <BROADCAST,UP> mtu 1500\n'
+printf '3: x}{display=fake}{default=true: <BROADCAST,UP> mtu 1500\n'
+SH
+chmod 755 "$MIN/ip"
+# shellcheck disable=SC2046
+"$NC" interfaces 127.0.0.1 $(ncap_cli_ssh_opts) --remote-helper "$NOHELPER" >"$NCAP_TMP/ifs.txt" 2>"$NCAP_TMP/ifs.err" ||
+  ncap_fail "interfaces without the helper: exit $?: $(cat "$NCAP_TMP/ifs.err")"
+grep -q '^lo ' "$NCAP_TMP/ifs.txt" || ncap_fail "interfaces: lo missing: $(cat "$NCAP_TMP/ifs.txt")"
+! grep -q $'\033' "$NCAP_TMP/ifs.txt" || ncap_fail "interfaces: the node's escape sequence reached the terminal"
+! grep -q '[{}]' "$NCAP_TMP/ifs.txt" || ncap_fail "interfaces: a name with braces was listed: $(cat "$NCAP_TMP/ifs.txt")"
+rm -f "$MIN/ip"
+# A node whose listing answers less than its own tag ("x", exit 0) gives
+# an empty list, read within the answer (valgrind: no uninitialised read).
+mv "$MIN/sh" "$MIN/sh.real"
+printf '#!/bin/bash\nprintf x\n' >"$MIN/sh"
+chmod 755 "$MIN/sh"
+# shellcheck disable=SC2046
+valgrind -q --error-exitcode=99 "$NC" interfaces 127.0.0.1 $(ncap_cli_ssh_opts) --remote-helper "$NOHELPER" \
+  >"$NCAP_TMP/ifs-short.txt" 2>"$NCAP_TMP/ifs-short.err"
+rc=$?
+mv -f "$MIN/sh.real" "$MIN/sh"
+ncap_assert_eq 0 "$rc" "interfaces with a short answer: exit status (99 = valgrind errors): $(head -c 600 "$NCAP_TMP/ifs-short.err")"
 ncap_log "PASS: auto -> tcpdump; no dumpcap exit 17; sudo password exit 18; --sample refused exit 2; tshark shows the line"

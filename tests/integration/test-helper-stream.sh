@@ -86,6 +86,19 @@ exec 7<&-
 assert_eq "stall exit status" 9 $rc
 assert_match "stall message" 'output stalled' "$(cat "$T/f.err")"
 
+# 6b. --client-acks with --stall-timeout 1: a reader that acknowledges
+# every second, a little late as over SSH, is not taken for a cut; one
+# that stops acknowledging still ends the stream.
+$H stream --node testnode -i lo -f "udp dst port 47019" --client-acks --stall-timeout 1 > "$T/h.pcapng" 2> "$T/h.err" \
+  < <(for _ in 1 2 3 4 5 6; do sleep 1.2; echo; done; sleep 30) &
+pid=$!
+sleep 6
+kill -0 $pid 2>/dev/null || fail "--client-acks --stall-timeout 1 ended with acks every 1.2 s: $(cat "$T/h.err")"
+wait_gone $pid 8 || fail "--client-acks: no end after the acknowledgements stopped"
+wait $pid; rc=$?
+assert_eq "acks stopped: exit status" 9 $rc
+assert_match "acks stopped: message" 'no acknowledgement from the reader for 3 s' "$(cat "$T/h.err")"
+
 # 7. Packet limit ends the stream cleanly.
 $H stream --node testnode -i lo -f "udp dst port 47017" --packet-limit 10 > "$T/g.pcapng" 2>"$T/g.err" < <(sleep 30) &
 pid=$!
@@ -93,6 +106,15 @@ sleep 0.5
 $GEN --port 47017 --count 50
 wait_gone $pid 5 || fail "packet limit did not stop the stream"
 assert_eq "packets with --packet-limit 10" 10 "$(tshark -r "$T/g.pcapng" 2>/dev/null | wc -l)"
+
+# 7b. With a time limit as well (a simple capture always has one), the
+# stop drain still honours the packet limit: nothing past it goes out.
+$H stream --node testnode -i lo -f "udp dst port 47018" --packet-limit 10 --time-limit 60 > "$T/g2.pcapng" 2>"$T/g2.err" < <(sleep 30) &
+pid=$!
+sleep 0.5
+$GEN --port 47018 --count 2000
+wait_gone $pid 5 || fail "packet limit with a time limit did not stop the stream"
+assert_eq "packets with --packet-limit 10 --time-limit 60" 10 "$(tshark -r "$T/g2.pcapng" 2>/dev/null | wc -l)"
 
 # 8. Interface statistics blocks were written (periodic and final).
 assert_match "ISBs in the stream" 'Number of stat entries = [1-9]' "$(cat "$T/capinfos.txt")"

@@ -207,6 +207,68 @@ test_pcapng_dumpcap(void)
   parsed_clear(&p);
 }
 
+/* dumpcap's if_tsresol comes from the node: finer than ns is divided, a
+ * power of 2 of any exponent is scaled (no shift past 63). */
+static guint64
+first_ts_with_tsresol(uint8_t tsresol, guint64 ts)
+{
+  g_autoptr(GByteArray) in = g_byte_array_new();
+  NcapShbInfo shb = {.userappl = "Dumpcap (Wireshark) 4.0.17"};
+  NcapIdbInfo idb = {.linktype = 1, .snaplen = 262144, .name = "eth0",
+                     .tsresol = tsresol};
+  ncap_pcapng_put_shb(in, &shb);
+  ncap_pcapng_put_idb(in, &idb);
+  g_autoptr(GByteArray) f = frame(0);
+  NcapEpb epb = {.timestamp = ts, .caplen = f->len, .origlen = f->len,
+                 .data = f->data};
+  ncap_pcapng_put_epb(in, &epb);
+  g_autoptr(GByteArray) out = convert(in, 4096, "");
+  Parsed p = {0};
+  parse_out(out, &p);
+  g_assert_cmpuint(p.packets, ==, 1);
+  parsed_clear(&p);
+  return p.first_ts;
+}
+
+static void
+test_pcapng_tsresol(void)
+{
+  g_assert_cmpuint(first_ts_with_tsresol(12, 5000000000000ull), ==, 5000000000ull);
+  g_assert_cmpuint(first_ts_with_tsresol(0x80 | 30, 1ull << 40), ==,
+                   1024ull * 1000000000ull);
+  g_assert_cmpuint(first_ts_with_tsresol(0x80 | 70, 1ull << 40), ==, 0);
+  g_assert_cmpuint(first_ts_with_tsresol(127, 1ull << 40), ==, 0);
+}
+
+/* A periodic ISB is a promise to the merge: no later packet is older. The
+ * client's clock (now_ns) is not the node's, so the ISB carries the
+ * newest packet's time, however late the client's clock is. */
+static void
+test_isb_watermark(void)
+{
+  g_autoptr(GByteArray) in = pcap_file(3, false, false);
+  g_autoptr(NcapAgentless) a =
+      ncap_agentless_new("node1", "eth0", "udp", "tcpdump 4.99.3");
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  g_autoptr(GError) e = NULL;
+  g_assert_true(ncap_agentless_feed(a, in->data, in->len, out, &e));
+  g_assert_no_error(e);
+  gsize isb_at = out->len;
+  ncap_agentless_put_isb(a, 1800000000ull * 1000000000ull, out);
+  g_autoptr(NcapPcapngReader) r = ncap_pcapng_reader_new();
+  gsize off = 0;
+  NcapPcapngBlock b;
+  gsize used;
+  while (ncap_pcapng_reader_next(r, out->data + off, out->len - off, &b, &used,
+                                 NULL) == NCAP_PCAPNG_BLOCK && off < isb_at)
+    off += used;
+  g_assert_cmpuint(b.type, ==, NCAP_PCAPNG_BT_ISB);
+  NcapIsbParsed isb = {0};
+  g_assert_true(ncap_pcapng_parse_isb(&b, &isb, NULL));
+  g_assert_cmpuint(isb.timestamp, ==, 1700000002ull * 1000000000ull + 123456000ull);
+  g_assert_cmpuint(isb.endtime, ==, 1800000000ull * 1000000000ull);
+}
+
 static void
 test_killed_and_garbage(void)
 {
@@ -317,6 +379,8 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/agentless/pcap", test_pcap);
   g_test_add_func("/agentless/pcapng-dumpcap", test_pcapng_dumpcap);
+  g_test_add_func("/agentless/pcapng-tsresol", test_pcapng_tsresol);
+  g_test_add_func("/agentless/isb-watermark", test_isb_watermark);
   g_test_add_func("/agentless/killed-and-garbage", test_killed_and_garbage);
   g_test_add_func("/agentless/drops-text", test_drops_text);
   g_test_add_func("/agentless/options-and-command", test_options_and_command);
