@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli-jobs.h"
+#include "jobs.h"
 #include "jump.h"
 #include "ncap-error.h"
 #include "goption.h"
