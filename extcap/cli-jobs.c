@@ -701,32 +701,96 @@ run_on_hosts(const JobRequest *req, const NcapCliSsh *ssh_args,
   return FALSE;
 }
 
+/* The job verbs: name, parameters and summary for --help. */
+static const struct {
+  const char *name, *params, *summary;
+  JobVerb verb;
+} verbs[] = {
+    {"start", "HOST[,HOST...] -i IFACE",
+     "Start a saved capture job on each node: a ring of pcapng files kept "
+     "on the node until `nodecap stop` or a limit (1 MB = 1,000,000 bytes).",
+     VERB_START},
+    {"stop", "HOST[,HOST...] [ID]",
+     "Stop a saved job (default: the running one) and print its record.",
+     VERB_STOP},
+    {"status", "HOST[,HOST...] [ID]",
+     "Print a saved job's record (default: the latest job).", VERB_STATUS},
+    {"list", "HOST[,HOST...]", "List the saved jobs of each node.", VERB_LIST},
+    {"delete", "HOST[,HOST...] ID|--all",
+     "Delete a finished job (or all finished jobs) and its files.",
+     VERB_DELETE},
+    {"fetch", "HOST[,HOST...] ID [FILE...] | --all",
+     "Download a finished job's files into a directory under their node "
+     "names, each checked against the sha256 in the job record "
+     "(mergecap -w all.pcapng DIR/*.pcapng joins them).",
+     VERB_FETCH},
+};
+
+/* The number of positional arguments after HOSTS fits the verb. */
+static bool
+positional_ok(JobVerb verb, bool all, guint npos)
+{
+  switch (verb) {
+  case VERB_START:
+  case VERB_LIST:
+    return npos == 0;
+  case VERB_STOP:
+  case VERB_STATUS:
+    return npos <= 1;
+  case VERB_DELETE:
+    return all ? npos == 0 : npos == 1;
+  case VERB_FETCH:
+  default:
+    return all ? npos == 0 : npos >= 1;
+  }
+}
+
+/* start's options, checked here first (a clear error before any
+ * connection), and again on the node, whose nodecap.conf may set other
+ * maxima. */
+static gboolean
+start_opts(NcapCaptureArgs *ca, NcapCaptureOpts *opts, const char *destination,
+           gboolean upload_delete, GError **error)
+{
+  NcapLimits limits;
+  ncap_limits_init_default(&limits);
+  if (!ncap_capture_opts_from_args(ca, &limits, opts, error))
+    return FALSE;
+  if (upload_delete && destination == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "start: --upload-delete needs --destination");
+    return FALSE;
+  }
+  if (destination != NULL && !ncap_jobs_check_destination(destination, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* fetch -o DIR: docs/cli.md "fetch": a missing DIR is made, parents
+ * included (mkdir -p), and said. */
+static gboolean
+fetch_outdir(const char *outdir, GError **error)
+{
+  struct stat st;
+  if (stat(outdir, &st) != 0 && errno == ENOENT) {
+    if (g_mkdir_with_parents(outdir, 0755) != 0) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
+                  "fetch: cannot create %s: %s", outdir, g_strerror(errno));
+      return FALSE;
+    }
+    fprintf(stderr, "nodecap: created directory %s\n", outdir);
+  }
+  if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
+                "fetch: %s is not a directory", outdir);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 ncap_cli_jobs_run(int argc, char **argv, GError **error)
 {
-  static const struct {
-    const char *name, *params, *summary;
-    JobVerb verb;
-  } verbs[] = {
-      {"start", "HOST[,HOST...] -i IFACE",
-       "Start a saved capture job on each node: a ring of pcapng files kept "
-       "on the node until `nodecap stop` or a limit (1 MB = 1,000,000 bytes).",
-       VERB_START},
-      {"stop", "HOST[,HOST...] [ID]",
-       "Stop a saved job (default: the running one) and print its record.",
-       VERB_STOP},
-      {"status", "HOST[,HOST...] [ID]",
-       "Print a saved job's record (default: the latest job).", VERB_STATUS},
-      {"list", "HOST[,HOST...]", "List the saved jobs of each node.", VERB_LIST},
-      {"delete", "HOST[,HOST...] ID|--all",
-       "Delete a finished job (or all finished jobs) and its files.",
-       VERB_DELETE},
-      {"fetch", "HOST[,HOST...] ID [FILE...] | --all",
-       "Download a finished job's files into a directory under their node "
-       "names, each checked against the sha256 in the job record "
-       "(mergecap -w all.pcapng DIR/*.pcapng joins them).",
-       VERB_FETCH},
-  };
   g_autoptr(NcapCliSsh) sa = ncap_cli_ssh_new();
   g_auto(NcapCaptureArgs) ca = {0};
   g_auto(NcapCaptureOpts) opts = {0};
@@ -813,24 +877,7 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   const char *hosts = args[2];
   guint npos = n - 3;
   char **pos = args + 3;
-  bool ok_count;
-  switch (req.verb) {
-  case VERB_START:
-  case VERB_LIST:
-    ok_count = npos == 0;
-    break;
-  case VERB_STOP:
-  case VERB_STATUS:
-    ok_count = npos <= 1;
-    break;
-  case VERB_DELETE:
-    ok_count = all ? npos == 0 : npos == 1;
-    break;
-  case VERB_FETCH:
-  default:
-    ok_count = all ? npos == 0 : npos >= 1;
-    break;
-  }
+  bool ok_count = positional_ok(req.verb, all, npos);
   if (!ok_count) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
                 "%s: unexpected arguments (nodecap %s %s)", req.name, req.name,
@@ -848,43 +895,15 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   ncap_jobs_set_hint_options(hint_options);
 
   if (req.verb == VERB_START) {
-    /* Checked here first (a clear error before any connection), and
-     * again on the node, whose nodecap.conf may set other maxima. */
-    NcapLimits limits;
-    ncap_limits_init_default(&limits);
-    if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
-      return FALSE;
-    if (upload_delete && destination == NULL) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                  "start: --upload-delete needs --destination");
-      return FALSE;
-    }
-    if (destination != NULL && !ncap_jobs_check_destination(destination, error))
+    if (!start_opts(&ca, &opts, destination, upload_delete, error))
       return FALSE;
     req.destination = destination;
     req.upload_delete = upload_delete;
     start_argv = ncap_capture_opts_to_argv(&opts, true);
     req.start_argv = start_argv;
   }
-  if (req.verb == VERB_FETCH) {
-    struct stat st;
-    /* docs/cli.md "fetch": a missing -o DIR is made, parents included
-     * (mkdir -p), and said. */
-    if (stat(req.outdir, &st) != 0 && errno == ENOENT) {
-      if (g_mkdir_with_parents(req.outdir, 0755) != 0) {
-        g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
-                    "fetch: cannot create %s: %s", req.outdir,
-                    g_strerror(errno));
-        return FALSE;
-      }
-      fprintf(stderr, "nodecap: created directory %s\n", req.outdir);
-    }
-    if (stat(req.outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
-                  "fetch: %s is not a directory", req.outdir);
-      return FALSE;
-    }
-  }
+  if (req.verb == VERB_FETCH && !fetch_outdir(req.outdir, error))
+    return FALSE;
   /* The progress line is drawn with \r and escape codes: only ever on a
    * terminal (--progress: even when stdout is not one). */
   bool show = req.verb == VERB_FETCH && !no_progress &&
