@@ -4,16 +4,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ncap-error.h"
 #include "node.h"
+#include "port.h"
 
 /* A status/list/delete answers at once; start waits up to 30 s for the
  * worker and stop up to 120 s for the job to finish (docs/jobs.md). */
@@ -381,18 +382,15 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
    * another host of this one, naming the same node twice) fetching the
    * same file into the same directory waits, then finds it here. */
   for (;;) {
-    struct stat a, b;
     fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                   g_strerror(errno));
       return FALSE;
     }
-    while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
-      ;
+    ncap_port_lock(fd);
     /* The holder may have renamed it to its final name meanwhile. */
-    if (fstat(fd, &a) == 0 && lstat(part, &b) == 0 && a.st_ino == b.st_ino &&
-        a.st_dev == b.st_dev)
+    if (ncap_port_fd_is_path(fd, part))
       break;
     close(fd);
   }
@@ -447,7 +445,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     }
   }
   status = ssh_channel_get_exit_status(ch);
-  if (fsync(fd) != 0) {
+  if (ncap_port_fsync(fd) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                 g_strerror(errno));
     goto fail;
@@ -474,7 +472,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     set_helper_error(error, t->label, req->helper, status, err->str);
     goto fail;
   }
-  if (rename(part, path) != 0) {
+  if (g_rename(part, path) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "rename %s to %s: %s", part,
                 path, g_strerror(errno));
     goto fail;

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "extcap.h"
 #include "ncap-error.h"
+#include "port.h"
 #include "ssh.h"
 
 int
@@ -15,6 +16,7 @@ main(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
+  ncap_port_init();
   setlocale(LC_ALL, "");
   if (ncap_extcap_is_call(argc, argv))
     ok = ncap_extcap_run(argc, argv, &error);

@@ -4,16 +4,14 @@
 
 #include <errno.h>
 #include <libssh/callbacks.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "ncap-error.h"
 #include "options.h"
+#include "port.h"
 
 /* aes128-gcm first: the fastest here (FACTS.md); then OpenSSH's defaults. */
 #define NCAP_SSH_CIPHERS                                                    \
@@ -466,7 +464,7 @@ static void
 tune_socket(ssh_session session, unsigned keepalive)
 {
   int fd = ssh_get_fd(session);
-  int on = 1, idle = keepalive ? (int)keepalive : 15;
+  int idle = keepalive ? (int)keepalive : 15;
   int intvl = idle >= 3 ? idle / 3 : 1, cnt = 3;
   unsigned int user_timeout = 2000u * (unsigned)idle;
 
@@ -476,12 +474,7 @@ tune_socket(ssh_session session, unsigned keepalive)
    * keepalives catch an idle dead peer (the usual case: we only receive),
    * TCP_USER_TIMEOUT unacked data. The default (15 s) gives up within
    * 30 s; --keepalive shortens it for tests and flaky links. */
-  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
-  setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
-             sizeof user_timeout);
+  ncap_port_tcp_keepalive(fd, idle, intvl, cnt, user_timeout);
 }
 
 gboolean
