@@ -237,7 +237,18 @@ ncap_port_init(void)
 int
 ncap_port_pipe(int fds[2], bool nonblock)
 {
+#ifdef __APPLE__ /* no pipe2 (untested, docs/windows.md) */
+  if (pipe(fds) < 0)
+    return -1;
+  for (int i = 0; i < 2; i++) {
+    fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+    if (nonblock)
+      fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+  }
+  return 0;
+#else
   return pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0));
+#endif
 }
 
 int
@@ -327,11 +338,19 @@ ncap_port_tcp_keepalive(int sock, int idle_s, int intvl_s, int cnt,
 {
   int on = 1;
   setsockopt(sock, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+#ifdef __APPLE__
+  setsockopt(sock, IPPROTO_TCP, TCP_KEEPALIVE, &idle_s, sizeof idle_s);
+#else
   setsockopt(sock, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
+#endif
   setsockopt(sock, IPPROTO_TCP, TCP_KEEPINTVL, &intvl_s, sizeof intvl_s);
   setsockopt(sock, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+#ifdef TCP_USER_TIMEOUT
   setsockopt(sock, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms,
              sizeof user_timeout_ms);
+#else
+  (void)user_timeout_ms;
+#endif
 }
 
 char *
