@@ -6,8 +6,11 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #ifdef G_OS_WIN32
+#include <gcrypt.h>
+#include <stdio.h>
 #include <windows.h>
 #else
 #include <netinet/tcp.h>
@@ -34,10 +37,22 @@ on_console_ctrl(DWORD type)
   return FALSE;
 }
 
+/* libgcrypt (libssh's crypto on Windows) logs notes of its entropy
+ * gatherer ("you should run 'diskperf -y'") on stderr, which is the
+ * extcap's one-line error channel: keep only its errors. */
+static void
+on_gcrypt_log(void *opaque, int level, const char *fmt, va_list ap)
+{
+  (void)opaque;
+  if (level >= GCRY_LOG_ERROR)
+    vfprintf(stderr, fmt, ap);
+}
+
 void
 ncap_port_init(void)
 {
   WSADATA wsa;
+  gcry_set_log_handler(on_gcrypt_log, NULL);
   _setmode(0, _O_BINARY);
   _setmode(1, _O_BINARY);
   _setmode(2, _O_BINARY);
@@ -212,6 +227,16 @@ ncap_port_tcp_keepalive(int sock, int idle_s, int intvl_s, int cnt,
 #endif
 }
 
+gint64
+ncap_port_real_time_ns(void)
+{
+  FILETIME ft;
+  GetSystemTimePreciseAsFileTime(&ft);
+  guint64 t = ((guint64)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+  /* 100 ns units since 1601-01-01 */
+  return (gint64)(t - G_GUINT64_CONSTANT(116444736000000000)) * 100;
+}
+
 char *
 ncap_port_machine(void)
 {
@@ -351,6 +376,14 @@ ncap_port_tcp_keepalive(int sock, int idle_s, int intvl_s, int cnt,
 #else
   (void)user_timeout_ms;
 #endif
+}
+
+gint64
+ncap_port_real_time_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 char *

@@ -77,6 +77,10 @@ bool ncap_port_fd_is_path(int fd, const char *path);
 void ncap_port_tcp_keepalive(int sock, int idle_s, int intvl_s, int cnt,
                              unsigned user_timeout_ms);
 
+/* Wall-clock time in nanoseconds since 1970 (CLOCK_REALTIME; on Windows
+ * GetSystemTimePreciseAsFileTime, 100 ns steps). */
+gint64 ncap_port_real_time_ns(void);
+
 /* The machine ("x86_64") and system ("Linux 6.1.0-..", "Windows 10 ..")
  * for a pcapng section header. transfer full, NULL when unknown. */
 char *ncap_port_machine(void);

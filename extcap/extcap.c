@@ -17,6 +17,7 @@
 #include "multi.h"
 #include "node.h"
 #include "options.h"
+#include "port.h"
 #include "ssh.h"
 
 #define RELOAD_TIMEOUT_S 5

@@ -163,9 +163,7 @@ multi_node_free(MultiNode *nd)
 static gint64
 real_ns(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+  return ncap_port_real_time_ns();
 }
 
 /* Read one line from the clock channel; *t1 = when it arrived. */
