@@ -2,8 +2,11 @@
 ; nodecap for Windows: installs nodecap.exe and its DLLs into the current
 ; user's Wireshark extcap folder (%APPDATA%\Wireshark\extcap), where
 ; Wireshark finds it at its next start. No administrator rights needed.
-; makensis -DVERSION=x.y.z -DSTAGE=dir -DOUTFILE=setup.exe nodecap.nsi
-Unicode true
+; makensis -DVERSION=x.y.z -DSTAGE=dir -DUNINSTLIST=file.nsh -DOUTFILE=setup.exe nodecap.nsi
+; 64-bit installer: nodecap.exe is x64 only, and a 64-bit Wine prefix
+; (the tests') runs no 32-bit program.
+Target amd64-unicode
+SetCompressor /SOLID lzma
 !ifndef VERSION
   !error "VERSION not defined"
 !endif
@@ -36,7 +39,7 @@ Section "Uninstall"
     StrCpy $0 "$APPDATA\Wireshark\extcap"
   Delete "$0\nodecap.exe"
   ; The DLLs this installer put there, by the list the build wrote.
-  !include "${STAGE}\..\windows-uninstall.nsh"
+  !include "${UNINSTLIST}"
   Delete "$APPDATA\Wireshark\nodecap\uninstall.exe"
   RMDir "$APPDATA\Wireshark\nodecap"
   DeleteRegKey HKCU "Software\Microsoft\Windows\CurrentVersion\Uninstall\nodecap"
