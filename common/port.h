@@ -30,12 +30,14 @@
 #define O_NOFOLLOW 0
 #define O_NONBLOCK 0
 typedef unsigned long nfds_t;
+#define NCAP_PORT_DEVNULL "NUL"
 #else
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <unistd.h>
+#define NCAP_PORT_DEVNULL "/dev/null"
 #endif
 
 /* Once at the start of main: stdio in binary mode, Winsock started. */

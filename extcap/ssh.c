@@ -506,7 +506,7 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
     ssh_options_set(s, SSH_OPTIONS_USER, ssh->cfg.user);
   ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, kh);
   /* Only the chosen file decides: no system-wide known_hosts. */
-  ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+  ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, NCAP_PORT_DEVNULL);
   ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, NCAP_SSH_CIPHERS);
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, NCAP_SSH_CIPHERS);

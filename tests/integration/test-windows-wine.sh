@@ -40,6 +40,19 @@ feed_until() {
   done
 }
 
+# 0. The portable layer's unit test (tests/unit/test-port.c), built for
+# Windows against the shipped DLLs: pipes, poll, EPIPE, lock, binary files.
+export PKG_CONFIG_LIBDIR=$NCAP_MINGW_PREFIX/lib/pkgconfig:/usr/x86_64-w64-mingw32/lib/pkgconfig
+# shellcheck disable=SC2046
+x86_64-w64-mingw32-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+  -I"$NCAP_SRC/common" -o "$NCAP_TMP/test-port.exe" "$NCAP_SRC/tests/unit/test-port.c" \
+  "$NCAP_SRC/common/port.c" $(pkg-config --cflags --libs glib-2.0 libgcrypt) -lws2_32 ||
+  ncap_fail "building test-port.exe"
+unset PKG_CONFIG_LIBDIR
+WINEPATH=$(ncap_winpath "$(dirname "$W")") ncap_wine "$NCAP_TMP/test-port.exe" >"$NCAP_TMP/test-port.out" 2>&1 ||
+  ncap_fail "test-port.exe under Wine: $(tail -5 "$NCAP_TMP/test-port.out")"
+ncap_log "0. test-port.exe: $(grep -c '^ok' "$NCAP_TMP/test-port.out") of 4 ok under Wine"
+
 # 1. The extcap conversation, byte for byte.
 for args in "--extcap-interfaces" "--extcap-interface nodecap --extcap-dlts" \
   "--extcap-interface nodecap --extcap-config"; do

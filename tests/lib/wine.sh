@@ -6,7 +6,8 @@
 # A missing build or a wine64 that cannot start is a FAILURE, not a skip:
 # CI runs these tests on purpose (run-tests builds the Windows side first).
 #
-# Exports: NCAP_WIN_EXE (Unix path of nodecap.exe), WINEPREFIX; defines
+# Exports: NCAP_WIN_EXE (Unix path of nodecap.exe), NCAP_MINGW_PREFIX (the
+# dependency prefix that build used), WINEPREFIX; defines
 # ncap_wine (runs a Windows program; HOME is unset so that GLib and libssh
 # use %USERPROFILE%, as on Windows) and ncap_winpath (Unix path -> Z:\...).
 
@@ -15,6 +16,9 @@ ncap_wine_start() {
   NCAP_WIN_EXE=$build/stage/nodecap.exe
   [[ -f "$NCAP_WIN_EXE" ]] ||
     ncap_fail "no $NCAP_WIN_EXE: run packaging/windows/build first (run-tests does)"
+  NCAP_MINGW_PREFIX=$(sed -n 's/^NCAP_MINGW_PREFIX:PATH=//p' "$build/CMakeCache.txt" 2>/dev/null)
+  [[ -d "$NCAP_MINGW_PREFIX" ]] || ncap_fail "no dependency prefix recorded in $build/CMakeCache.txt"
+  export NCAP_MINGW_PREFIX
   NCAP_WINE=$(command -v wine64 || echo /usr/lib/wine/wine64)
   [[ -x "$NCAP_WINE" ]] || ncap_fail "wine64 is not installed (packaging/windows/build installs it)"
   local ver
