@@ -103,30 +103,28 @@ int
 ncap_port_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
 {
   /* Sockets wait in WSAPoll; pipes are peeked between slices of at most
-   * 10 ms (the wake-up pipes of nodecap carry a few bytes, rarely). */
-  WSAPOLLFD socks[64];
-  int map[64];
+   * 10 ms (the wake-up pipes of nodecap carry a few bytes, rarely). nfds
+   * is small: a merge has at most NCAP_MERGE_MAX_SOURCES + 3. */
+  WSAPOLLFD *socks = g_newa(WSAPOLLFD, nfds + 1);
+  int *map = g_newa(int, nfds + 1);
+  bool *sock = g_newa(bool, nfds + 1);
   ULONG ns = 0;
   gint64 deadline = timeout_ms < 0 ? G_MAXINT64
                                    : g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
   for (nfds_t i = 0; i < nfds; i++) {
     fds[i].revents = 0;
-    if (ns < G_N_ELEMENTS(socks) && is_socket(fds[i].fd)) {
+    sock[i] = is_socket(fds[i].fd);
+    if (sock[i]) {
       socks[ns] = (WSAPOLLFD){.fd = fds[i].fd, .events = fds[i].events & (POLLRDNORM | POLLWRNORM)};
       map[ns++] = (int)i;
     }
   }
   for (;;) {
     int ready = 0;
-    for (nfds_t i = 0; i < nfds; i++) {
-      bool sock = false;
-      for (ULONG k = 0; k < ns; k++)
-        if (map[k] == (int)i)
-          sock = true;
-      if (!sock && (fds[i].revents = peek_fd((int)fds[i].fd, fds[i].events)) != 0)
+    for (nfds_t i = 0; i < nfds; i++)
+      if (!sock[i] && (fds[i].revents = peek_fd((int)fds[i].fd, fds[i].events)) != 0)
         ready++;
-    }
     gint64 left = deadline == G_MAXINT64 ? 10000 : deadline - g_get_monotonic_time();
     int slice = ready > 0 || left <= 0 ? 0 : (int)MIN((left + 999) / 1000, 10);
     if (ns > 0) {
