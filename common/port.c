@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The portable layer: see port.h. The only file of extcap/ and common/
  * with a G_OS_WIN32 branch. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pipe2 (CMake defines it for the whole tree) */
+#endif
 #include "port.h"
 
 #include <errno.h>
