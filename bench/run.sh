@@ -11,6 +11,7 @@
 #   sudo bench/run.sh [--smoke] [--long] [--sizes "64 512 1500"] [--count N]
 #                     [--rates "50000 100000 ..."] [--step S] [--no-callgrind]
 #                     [--tools "tcpdump sshdump ..."] [--pin] [--out FILE]
+#                     [--no-ladder]  (bursts only: no zero-loss search)
 # --pin: the sender (trafgen, and the kernel's lo path it runs) on CPU 0,
 # everything else (sshd and what it starts, every tool) on CPU 1. Unpinned,
 # a tool that uses more CPU also slows the sender, so the zero-loss search
@@ -28,7 +29,7 @@ export NCAP_SRC NCAP_BUILD
 SMOKE=0 LONG=0 CALLGRIND=1
 SIZES="64 512 1500" COUNT=200000 STEP_S=5
 RATES="50000 100000 150000 200000 250000 300000 350000 0"
-LADDER_SIZE=512 OUT="" TOOLS="" PIN=0
+LADDER_SIZE=512 OUT="" TOOLS="" PIN=0 LADDER=1
 while (($#)); do
   case $1 in
     --smoke) SMOKE=1 ;;
@@ -38,6 +39,7 @@ while (($#)); do
     --rates) RATES=$2; shift ;;
     --step) STEP_S=$2; shift ;;
     --no-callgrind) CALLGRIND=0 ;;
+    --no-ladder) LADDER=0 ;;
     --tools) TOOLS=$2; shift ;;
     --pin) PIN=1 ;;
     --out) OUT=$2; shift ;;
@@ -298,7 +300,7 @@ for size in $SIZES; do
     PORT_BASE=$((PORT_BASE + 1))
   done
 done
-((SMOKE)) || for tool in "${BENCH_TOOLS[@]}"; do ladder "$tool"; done
+((SMOKE || !LADDER)) || for tool in "${BENCH_TOOLS[@]}"; do ladder "$tool"; done
 if ((CALLGRIND)); then
   IPP_HELPER=$(callgrind_pair helper 47380)
   IPP_TCPDUMP=$(callgrind_pair tcpdump 47390)
@@ -354,7 +356,7 @@ fi
 say ""
 say "== ratios =="
 for size in $SIZES; do
-  for tool in nodecap-tshark nodecap-cli helper-openssh; do
+  for tool in nodecap-tshark nodecap-cli nodecap-agentless helper-openssh; do
     has_tool "$tool" || continue
     k="$tool,$size"
     p=$(pct "${DELIV[$k]}" "${SENT[$k]}")
@@ -362,7 +364,7 @@ for size in $SIZES; do
     has_tool tcpdump && say "ratio delivered $tool/tcpdump ${size}B: $(ratio "$p" "$(pct "${DELIV[tcpdump,$size]}" "${SENT[tcpdump,$size]}")")"
   done
 done
-for tool in nodecap-tshark nodecap-cli; do
+for tool in nodecap-tshark nodecap-cli nodecap-agentless; do
   has_tool "$tool" && has_tool sshdump || continue
   # median over sizes of start-to-first-packet
   a=$(for s in $SIZES; do echo "${FIRST[$tool,$s]}"; done | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
@@ -375,6 +377,7 @@ for tool in nodecap-tshark nodecap-cli helper-openssh; do
 done
 ((CALLGRIND)) && say "ratio instructions/packet helper/tcpdump: $(ratio "$IPP_HELPER" "$IPP_TCPDUMP")"
 cnt() { [[ -f $BENCH_TMP/$1 ]] && wc -l <"$BENCH_TMP/$1" || echo 0; }
+has_tool nodecap-agentless && say "nodecap-agentless left its remote tcpdump running after $(cnt agentless-left) of $(cnt agentless-runs) stops"
 has_tool sshdump && say "sshdump left its remote tcpdump running after $(cnt sshdump-left) of $(cnt sshdump-runs) stops (the bench killed it by pid each time)"
 say "nodecap helpers left running after a stop: $(cnt helper-left)"
 

@@ -26,6 +26,7 @@ typedef struct {
   guint32 global_id;
   uint64_t ups;          /* if_tsresol units per second */
   int64_t offset_units;  /* subtracted from times; 0 when not applied */
+  NcapIsbParsed last_isb; /* the node's latest counters (present 0: none) */
 } Iface;
 
 typedef struct {
@@ -61,7 +62,8 @@ typedef struct {
   gint64 clock_measured_ns, clock_rtt_ns;
   bool ended, failed, broken;
   char *note;            /* "node X failed: ..." until its record goes out */
-  guint64 packets_in, packets_out, isbs, dropped_blocks;
+  guint64 packets_in, packets_out, isbs, dropped_blocks, out_of_order;
+  guint64 out_of_order_reported; /* in a closing ISB already */
 } Source;
 
 /* The head's time is kept beside the source so sifting touches one
@@ -245,7 +247,7 @@ static void
 emit_idb(NcapMerge *m, Source *s, const NcapIdbInfo *info, uint64_t ups,
          int64_t offset_units, bool current_section)
 {
-  Iface f = { m->n_global_ifaces++, ups, offset_units };
+  Iface f = { m->n_global_ifaces++, ups, offset_units, { 0 } };
   ncap_pcapng_put_idb(m->hdr, info);
   if (current_section)
     g_array_append_val(s->ifaces, f);
@@ -391,7 +393,8 @@ handle_isb(NcapMerge *m, Source *s, const NcapPcapngBlock *b, gint64 now_us,
   NcapIsbParsed p;
   if (!ncap_pcapng_parse_isb(b, &p, error))
     return FALSE;
-  const Iface *f = &g_array_index(s->ifaces, Iface, p.interface_id);
+  Iface *f = &g_array_index(s->ifaces, Iface, p.interface_id);
+  f->last_isb = p;
   g_autofree char *comment = isb_comment(b);
   NcapIsb isb = {
     .interface_id = f->global_id,
@@ -402,6 +405,7 @@ handle_isb(NcapMerge *m, Source *s, const NcapPcapngBlock *b, gint64 now_us,
     .ifrecv = p.ifrecv,
     .ifdrop = p.ifdrop,
     .osdrop = p.osdrop,
+    .usrdeliv = p.usrdeliv,
     .comment = comment,
   };
   uint64_t off = s->base + s->q->len;
@@ -438,6 +442,7 @@ handle_block(NcapMerge *m, Source *s, const NcapPcapngBlock *b, gint64 now_us,
 }
 
 static Source *min_head(const NcapMerge *m);
+static void report_out_of_order(NcapMerge *m, GByteArray *out);
 
 /* ---- public ------------------------------------------------------------ */
 
@@ -804,13 +809,28 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
   while (hn) {
     Source *s = &m->src[m->heap[0].idx];
     const Item *it = queue_head(s);
+    const char *why = "every node had passed its time";
     if (!flush_all && has_frontier && (blocked || it->ts_ns > frontier)) {
-      if (now_us - it->arrival_us >= m->window_us)
+      if (now_us - it->arrival_us >= m->window_us) {
         m->released_by_window++;
-      else if (m->bytes_held > m->window_bytes)
+        why = "released by the merge time window";
+      } else if (m->bytes_held > m->window_bytes) {
         m->released_by_bytes++;
-      else
+        why = "released by the merge byte window";
+      } else {
         break;
+      }
+    } else if (flush_all) {
+      why = "flushed at the end";
+    }
+    bool late = it->is_epb && m->has_out && it->ts_ns < m->last_out_ns;
+    if (late) {
+      /* Never silent: the packet itself says so (frame.comment). */
+      g_ptr_array_add(m->notes, g_strdup_printf(
+          "nodecap merge: written out of order, %" G_GUINT64_FORMAT
+          " us older than a packet written before it (node %s; %s)",
+          (m->last_out_ns - it->ts_ns) / 1000, s->name, why));
+      s->out_of_order++;
     }
     if (it->is_epb && m->notes->len) {
       append_with_notes(out, item_bytes(s, it), it->len, m->notes);
@@ -823,7 +843,7 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
     if (it->is_epb) {
       s->packets_out++;
       m->packets_out++;
-      if (m->has_out && it->ts_ns < m->last_out_ns)
+      if (late)
         m->out_of_order++;
       else
         m->last_out_ns = it->ts_ns;
@@ -843,6 +863,43 @@ ncap_merge_drain(NcapMerge *m, gint64 now_us, gboolean flush_all, GByteArray *ou
       }
     }
     heap_down(m->heap, hn, 0);
+  }
+  if (hn == 0 && (flush_all || ncap_merge_all_ended(m)))
+    report_out_of_order(m, out);
+}
+
+/* Once everything is written (the end of the capture): for each node that
+ * had packets written out of order, one more ISB per interface repeating
+ * its latest counters, with a comment that counts them. Each such packet
+ * also carries its own comment (frame.comment). */
+static void
+report_out_of_order(NcapMerge *m, GByteArray *out)
+{
+  for (guint i = 0; i < m->n; i++) {
+    Source *s = &m->src[i];
+    if (s->out_of_order == s->out_of_order_reported)
+      continue;
+    g_autofree char *comment = g_strdup_printf(
+        "nodecap merge: %" G_GUINT64_FORMAT " packets of node %.255s written "
+        "out of order (each says so in its comment)", s->out_of_order, s->name);
+    for (guint k = 0; k < s->ifaces->len; k++) {
+      const Iface *f = &g_array_index(s->ifaces, Iface, k);
+      const NcapIsbParsed *p = &f->last_isb;
+      NcapIsb isb = {
+        .interface_id = f->global_id,
+        .timestamp = ns_to_units(m->last_out_ns, f->ups),
+        .present = p->present,
+        .starttime = correct(p->starttime, f->offset_units),
+        .endtime = correct(p->endtime, f->offset_units),
+        .ifrecv = p->ifrecv,
+        .ifdrop = p->ifdrop,
+        .osdrop = p->osdrop,
+        .usrdeliv = p->usrdeliv,
+        .comment = comment,
+      };
+      ncap_pcapng_put_isb(out, &isb);
+    }
+    s->out_of_order_reported = s->out_of_order;
   }
 }
 
@@ -887,6 +944,7 @@ ncap_merge_stats(const NcapMerge *m, NcapMergeStats *total,
         .packets_out = s->packets_out,
         .isbs = s->isbs,
         .dropped_blocks = s->dropped_blocks,
+        .out_of_order = s->out_of_order,
         .bytes_held = s->held,
         .queued = s->icount,
         .n_interfaces = s->all_ifaces->len,

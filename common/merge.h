@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Multi-node merge: N pcapng byte streams in (one per node, each from
  * `nodecap-helper stream`), one pcapng stream out, ordered by timestamp
- * within a bounded window (DESIGN.md "Multi-node"). Knows pcapng and
+ * within a bounded window (docs/design.md "Multi-node"). Knows pcapng and
  * nothing else: no SSH, no clock reads, no I/O. The caller (the extcap)
  * feeds bytes as they arrive from each session, calls drain to get what may
  * be written now, and passes the monotonic time in, so the behaviour is a
@@ -22,8 +22,12 @@
  * the helper writes an ISB every second, so a quiet node still advances) at
  * or past it; or when it has waited window_us; or when more than
  * window_bytes are held. A packet older than one already written goes out
- * anyway and is counted (out_of_order); nothing is dropped, nothing is held
- * forever. */
+ * anyway, is counted (out_of_order, per source and in all) and carries an
+ * opt_comment "nodecap merge: written out of order, N us older than a
+ * packet written before it (...)" (frame.comment): never silent. Nothing is
+ * dropped, nothing is held forever. An ISB's timestamp advances its
+ * source's watermark: nodecap-helper stamps an ISB with the time up to
+ * which it has read every packet, never later (remote/capture.c). */
 #ifndef NCAP_MERGE_H
 #define NCAP_MERGE_H
 
@@ -138,6 +142,7 @@ typedef struct {
   guint64 packets_out;  /* EPBs written */
   guint64 isbs;         /* ISBs parsed */
   guint64 dropped_blocks; /* blocks of other types, not passed on */
+  guint64 out_of_order; /* EPBs written older than one before them */
   gsize bytes_held;     /* queued, not yet written */
   guint queued;         /* blocks queued */
   guint n_interfaces;   /* IDBs seen */

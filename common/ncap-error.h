@@ -24,7 +24,22 @@ typedef enum {
   NCAP_ERROR_AUTH,           /* authentication failed                  exit 12 */
   NCAP_ERROR_REMOTE,         /* the node's helper failed               exit 13 */
   NCAP_ERROR_CONFIG,         /* bad policy/config file or setup        exit 14 */
+  NCAP_ERROR_JUMP,           /* a jump host refused or cannot reach    exit 15 */
+  NCAP_ERROR_JUMP_HOSTKEY,   /* unknown or changed jump host key       exit 16 */
+  NCAP_ERROR_NO_PROGRAM,     /* no helper, dumpcap or tcpdump on node  exit 17 */
+  NCAP_ERROR_PRIV,           /* sudo/doas on the node wants a password exit 18 */
+  NCAP_ERROR_MALFORMED,      /* a node's stream broke the pcapng checks exit 19 */
+  NCAP_ERROR_PARTIAL,        /* multi-node capture: some nodes failed,
+                              * the others were captured (not with
+                              * --allow-partial)                      exit 20 */
+  /* Interrupted by a signal, the shell's convention 128 + signal: the
+   * work done so far is kept and said (nodecap fetch). */
+  NCAP_ERROR_SIGINT = 130,   /*                                        exit 130 */
+  NCAP_ERROR_SIGTERM = 143,  /*                                        exit 143 */
 } NcapErrorCode;
+
+/* The highest code of the contiguous range above (130 and 143 stand apart). */
+#define NCAP_ERROR_LAST NCAP_ERROR_PARTIAL
 
 /* The process exit status for an error (1 when not ours). */
 int ncap_error_exit_status(const GError *error);

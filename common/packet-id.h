@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The packet identity hash (DESIGN.md "The stream format"): 64 bits over the
+/* The packet identity hash (docs/design.md "The stream format"): 64 bits over the
  * bytes of a packet that do not change hop by hop, so the same packet seen at
  * several nodes gets the same epb_packetid. Compiled into the helper and the
  * Wireshark plugin; keep it free of GLib and of anything but <stdint.h>. */

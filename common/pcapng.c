@@ -131,7 +131,7 @@ ncap_pcapng_put_isb(GByteArray *buf, const NcapIsb *isb)
 {
   unsigned has = isb->present;
   gsize opts = ncap_pcapng_str_opt_len(isb->comment);
-  for (unsigned bit = NCAP_ISB_HAS_STARTTIME; bit <= NCAP_ISB_HAS_OSDROP; bit <<= 1)
+  for (unsigned bit = NCAP_ISB_HAS_STARTTIME; bit <= NCAP_ISB_HAS_USRDELIV; bit <<= 1)
     if (has & bit)
       opts += 12;
   if (opts)
@@ -152,6 +152,8 @@ ncap_pcapng_put_isb(GByteArray *buf, const NcapIsb *isb)
     p = ncap_pcapng_wopt_u64(p, NCAP_OPT_ISB_IFDROP, isb->ifdrop);
   if (has & NCAP_ISB_HAS_OSDROP)
     p = ncap_pcapng_wopt_u64(p, NCAP_OPT_ISB_OSDROP, isb->osdrop);
+  if (has & NCAP_ISB_HAS_USRDELIV)
+    p = ncap_pcapng_wopt_u64(p, NCAP_OPT_ISB_USRDELIV, isb->usrdeliv);
   if (opts)
     p = ncap_pcapng_wopt(p, NCAP_OPT_ENDOFOPT, 0);
   ncap_pcapng_w32(p, (uint32_t)total);
@@ -718,6 +720,7 @@ ncap_pcapng_parse_isb(const NcapPcapngBlock *b, NcapIsbParsed *out, GError **err
     case NCAP_OPT_ISB_IFRECV: dst = &out->ifrecv, bit = NCAP_ISB_HAS_IFRECV; break;
     case NCAP_OPT_ISB_IFDROP: dst = &out->ifdrop, bit = NCAP_ISB_HAS_IFDROP; break;
     case NCAP_OPT_ISB_OSDROP: dst = &out->osdrop, bit = NCAP_ISB_HAS_OSDROP; break;
+    case NCAP_OPT_ISB_USRDELIV: dst = &out->usrdeliv, bit = NCAP_ISB_HAS_USRDELIV; break;
     default: break;
     }
     if (!dst)

@@ -52,6 +52,7 @@ enum {
   NCAP_OPT_ISB_IFRECV = 4,
   NCAP_OPT_ISB_IFDROP = 5,
   NCAP_OPT_ISB_OSDROP = 7,
+  NCAP_OPT_ISB_USRDELIV = 8,
 };
 
 /* ---- writer ------------------------------------------------------------ */
@@ -91,6 +92,7 @@ enum {
   NCAP_ISB_HAS_IFRECV = 1 << 2,
   NCAP_ISB_HAS_IFDROP = 1 << 3,
   NCAP_ISB_HAS_OSDROP = 1 << 4,
+  NCAP_ISB_HAS_USRDELIV = 1 << 5, /* isb_usrdeliv: packets in the stream */
 };
 
 typedef struct {
@@ -98,7 +100,7 @@ typedef struct {
   uint64_t timestamp;       /* if_tsresol units */
   unsigned present;         /* NCAP_ISB_HAS_* */
   uint64_t starttime, endtime; /* if_tsresol units */
-  uint64_t ifrecv, ifdrop, osdrop;
+  uint64_t ifrecv, ifdrop, osdrop, usrdeliv;
   const char *comment;
 } NcapIsb;
 
@@ -279,7 +281,7 @@ typedef struct {
   uint32_t interface_id;
   uint64_t timestamp;
   unsigned present;
-  uint64_t starttime, endtime, ifrecv, ifdrop, osdrop;
+  uint64_t starttime, endtime, ifrecv, ifdrop, osdrop, usrdeliv;
 } NcapIsbParsed;
 
 typedef struct {

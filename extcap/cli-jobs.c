@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <json-glib/json-glib.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "goption.h"
+#include "ncap-text.h"
 #include "node.h"
 #include "port.h"
 
@@ -81,47 +84,20 @@ host_task_free(HostTask *t)
 
 /* ---- talking to the helper -------------------------------------------- */
 
+/* A saved job needs the helper: capture without it is live only
+ * (docs/agentless.md). */
 static void
-append_word(GString *cmd, const char *word)
+jobs_helper_error(GError **error, const char *host, const char *helper,
+                  int status, const char *err)
 {
-  g_autofree char *q = g_shell_quote(word);
-  if (cmd->len > 0)
-    g_string_append_c(cmd, ' ');
-  g_string_append(cmd, q);
-}
-
-/* "<helper> <verb> <args...>", every word quoted: the node may run the
- * helper as a forced command that splits it with g_shell_parse_argv.
- * Transfer full. */
-static char *
-helper_command(const char *helper, const char *verb, const char *const *args)
-{
-  GString *cmd = g_string_new(NULL);
-  append_word(cmd, helper);
-  append_word(cmd, verb);
-  for (const char *const *a = args; a && *a; a++)
-    append_word(cmd, *a);
-  return g_string_free(cmd, FALSE);
-}
-
-/* The helper's failure as our error: its one line, its exit status. */
-static void
-set_helper_error(GError **error, const char *host, const char *helper,
-                 int status, const char *err_text)
-{
-  g_autofree char *line = ncap_ssh_last_line(err_text);
-  if (status == 127)
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: helper %s not found on the node (exit 127)%s%s", host,
-                helper, *line ? ": " : "", line);
-  else if (status < 0)
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: the helper ended without an exit status%s%s", host,
-                *line ? ": " : "", line);
-  else
-    g_set_error(error, NCAP_ERROR, ncap_ssh_remote_error_code(status),
-                "%s: %s (exit %d)", host,
-                *line ? line : "the helper failed without a message", status);
+  ncap_node_set_helper_error(error, host, helper, status, err);
+  if (status == 127 && error != NULL && *error != NULL) {
+    char *m = g_strdup_printf("%s; saved captures need nodecap-helper (live "
+                              "captures work without it)",
+                              (*error)->message);
+    g_free((*error)->message);
+    (*error)->message = m;
+  }
 }
 
 /* Run one helper command to its end; its stdout is appended to out. */
@@ -130,14 +106,14 @@ run_helper(NcapSsh *ssh, const char *host, const char *helper,
            const char *verb, const char *const *args, int timeout_ms,
            GString *out, GError **error)
 {
-  g_autofree char *cmd = helper_command(helper, verb, args);
+  g_autofree char *cmd = ncap_node_helper_command(helper, verb, args);
   g_autoptr(GString) err = g_string_new(NULL);
   int status = -1;
 
   if (!ncap_ssh_run(ssh, cmd, timeout_ms, out, err, &status, error))
     return FALSE;
   if (status != 0) {
-    set_helper_error(error, host, helper, status, err->str);
+    jobs_helper_error(error, host, helper, status, err->str);
     return FALSE;
   }
   return TRUE;
@@ -352,6 +328,53 @@ add_fetched(HostTask *t, const char *id, const RecFile *f, const char *path,
                          strcmp(result, "present") == 0 ? " (already here)" : "");
 }
 
+/* ---- fetch: interruption ------------------------------------------------ */
+
+/* SIGINT/SIGTERM during a fetch: each node's download stops at its next
+ * read (at most 500 ms), removes its .part file and says which files were
+ * completed and verified; nodecap exits 130/143. A re-run keeps those and
+ * fetches the rest (docs/cli.md "fetch"). */
+static volatile sig_atomic_t fetch_signal;
+
+static void
+on_fetch_signal(int sig)
+{
+  fetch_signal = sig;
+}
+
+static void
+fetch_install_signals(void)
+{
+  static gsize once = 0;
+  if (g_once_init_enter(&once)) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fetch_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    g_once_init_leave(&once, 1);
+  }
+}
+
+/* The error of an interrupted fetch on this node (done: files completed
+ * and verified so far, listed on stdout; part: the partial file removed,
+ * or NULL). */
+static void
+fetch_interrupted(HostTask *t, const char *part, GError **error)
+{
+  int sig = fetch_signal;
+  guint done = (guint)json_array_get_length(t->fetched);
+  guint total = atomic_load(&t->files_total);
+  g_set_error(error, NCAP_ERROR,
+              sig == SIGTERM ? NCAP_ERROR_SIGTERM : NCAP_ERROR_SIGINT,
+              "%s: fetch interrupted (%s): %u of %u files completed and "
+              "verified%s%s%s; run the same fetch again for the rest",
+              t->label, sig == SIGTERM ? "SIGTERM" : "SIGINT", done, total,
+              done ? " (listed on stdout)" : "",
+              part ? ", partial file removed: " : "", part ? part : "");
+}
+
 /* Download one file to DIR/.NAME.part, check it, rename it to DIR/NAME.
  * A file whose bytes do not match the record is kept as DIR/NAME.bad
  * (outside the *.pcapng glob) and is an error. */
@@ -365,7 +388,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
   g_autofree char *part = g_build_filename(req->outdir, part_name, NULL);
   g_autofree char *bad = g_strdup_printf("%s.bad", path);
   const char *args[] = {id, f->name, NULL};
-  g_autofree char *cmd = helper_command(req->helper, "fetch", args);
+  g_autofree char *cmd = ncap_node_helper_command(req->helper, "fetch", args);
   g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
   g_autoptr(GString) err = g_string_new(NULL);
   g_autofree char *buf = g_malloc(FETCH_CHUNK);
@@ -417,6 +440,11 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
   ssh_channel_send_eof(ch);
   gint64 last = g_get_monotonic_time();
   for (;;) {
+    if (fetch_signal) {
+      fetch_interrupted(t, part, error);
+      ssh_channel_close(ch);
+      goto fail;
+    }
     int n = ssh_channel_read_timeout(ch, buf, FETCH_CHUNK, 0, 500);
     int e;
     if (n == SSH_ERROR) {
@@ -469,7 +497,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     return FALSE;
   }
   if (status != 0) {
-    set_helper_error(error, t->label, req->helper, status, err->str);
+    jobs_helper_error(error, t->label, req->helper, status, err->str);
     goto fail;
   }
   if (g_rename(part, path) != 0) {
@@ -554,6 +582,7 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
   g_autoptr(GPtrArray) plan =
       g_ptr_array_new_with_free_func((GDestroyNotify)fetch_job_free);
 
+  fetch_install_signals();
   if (req->all) {
     if ((root = list_jobs(ssh, t->label, req->helper, out, error)) == NULL)
       return FALSE;
@@ -603,7 +632,17 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
     for (guint k = 0; k < fj->files->len; k++) {
       g_autoptr(GError) local = NULL;
       RecFile *f = g_ptr_array_index(fj->files, k);
-      if (!fetch_file(t, ssh, fj->id, f, &local)) {
+      if (fetch_signal)
+        fetch_interrupted(t, NULL, &local);
+      if (local != NULL || !fetch_file(t, ssh, fj->id, f, &local)) {
+        if (local->code == NCAP_ERROR_SIGINT || local->code == NCAP_ERROR_SIGTERM) {
+          /* The interruption is what the exit status says. */
+          if (!ok && error && *error)
+            g_string_append_printf(t->notes, "nodecap: %s\n", (*error)->message);
+          g_clear_error(error);
+          g_propagate_error(error, g_steal_pointer(&local));
+          return FALSE;
+        }
         if (local->code == NCAP_ERROR_SSH || local->code == NCAP_ERROR_DISK_FULL) {
           g_propagate_error(error, g_steal_pointer(&local));
           return FALSE;
@@ -641,13 +680,13 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
         JSON_NODE_HOLDS_ARRAY(json_object_get_member(j, "files")))
       nfiles = json_array_get_length(json_object_get_array_member(j, "files"));
     g_autofree char *when19 = g_strndup(when ? when : "-", 19);
-    g_ptr_array_add(
-        t->rows,
-        g_strdup_printf("%-32s  %-7s  %-19s  %-10" G_GUINT64_FORMAT "  %-5u  %s",
+    /* The record is the node's text: escaped, one bounded line. */
+    g_autofree char *row = g_strdup_printf("%-32s  %-7s  %-19s  %-10" G_GUINT64_FORMAT "  %-5u  %s",
                         jstr(j, "id") ? jstr(j, "id") : "?",
                         jstr(j, "status") ? jstr(j, "status") : "?", when19,
                         juint(j, "packets"), nfiles,
-                        jstr(j, "reason") ? jstr(j, "reason") : ""));
+                        jstr(j, "reason") ? jstr(j, "reason") : "");
+    g_ptr_array_add(t->rows, ncap_text_clean(row, -1, NCAP_TEXT_LINE_MAX));
   }
   return TRUE;
 }
@@ -789,8 +828,12 @@ draw_progress(GPtrArray *tasks, gint64 t0, bool final)
 /* ---- output ---------------------------------------------------------------- */
 
 static void
-print_prefixed(const char *label, const char *text, bool prefix)
+print_prefixed(const char *label, const char *raw, bool prefix, bool json)
 {
+  /* The node's answer: control characters escaped; a text line is cut at
+   * NCAP_TEXT_LINE_MAX, JSON (one long line) only by the answer's bound. */
+  g_autofree char *text =
+      ncap_text_clean_lines(raw, json ? 0 : NCAP_TEXT_LINE_MAX);
   if (!prefix) {
     fputs(text, stdout);
     if (*text && text[strlen(text) - 1] != '\n')
@@ -863,13 +906,14 @@ print_results(const JobRequest *req, GPtrArray *tasks)
   } else {
     for (guint i = 0; i < tasks->len; i++) {
       HostTask *t = g_ptr_array_index(tasks, i);
-      print_prefixed(t->label, t->out->str, many);
+      print_prefixed(t->label, t->out->str, many, req->json);
     }
   }
   fflush(stdout);
   for (guint i = 0; i < tasks->len; i++) {
     HostTask *t = g_ptr_array_index(tasks, i);
-    fputs(t->notes->str, stderr);
+    g_autofree char *notes = ncap_text_clean_lines(t->notes->str, NCAP_TEXT_LINE_MAX);
+    fputs(notes, stderr);
   }
 }
 
@@ -953,17 +997,6 @@ run_on_hosts(const JobRequest *req, const NcapCliSsh *ssh_args,
   g_set_error(error, NCAP_ERROR, first->error->code,
               "%s: %u of %u nodes failed", req->name, failed, tasks->len);
   return FALSE;
-}
-
-static gboolean
-parse_or_fail(GOptionContext *ctx, char ***args, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  if (!g_option_context_parse_strv(ctx, args, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
-    return FALSE;
-  }
-  return TRUE;
 }
 
 gboolean
@@ -1058,7 +1091,7 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   if (req.verb == VERB_FETCH)
     g_option_context_add_main_entries(ctx, fetch_entries, NULL);
   g_option_context_add_group(ctx, ncap_cli_ssh_group(sa));
-  if (!parse_or_fail(ctx, &args, error))
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error))
     return FALSE;
 
   /* args: nodecap VERB HOSTS [positional...] */

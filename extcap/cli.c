@@ -9,8 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agentless.h"
+#include "jump.h"
 #include "multi.h"
 #include "ncap-error.h"
+#include "goption.h"
+#include "ncap-text.h"
 #include "node.h"
 #include "options.h"
 #include "ssh.h"
@@ -18,7 +22,7 @@
 typedef struct {
   char *port, *user, *password, *password_file, *sshkey, *passphrase;
   char *known_hosts, *connect_timeout, *keepalive, *helper, *log_level;
-  char *log_file;
+  char *log_file, *proxyjump;
   gboolean accept_new;
 } CliSshArgs;
 
@@ -37,6 +41,7 @@ cli_ssh_args_clear(CliSshArgs *a)
   g_free(a->helper);
   g_free(a->log_level);
   g_free(a->log_file);
+  g_free(a->proxyjump);
   memset(a, 0, sizeof *a);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliSshArgs, cli_ssh_args_clear)
@@ -69,6 +74,10 @@ ssh_group(CliSshArgs *a)
        "(1-300, default 15)", "S"},
       {"remote-helper", 0, 0, G_OPTION_ARG_STRING, &a->helper,
        "nodecap-helper path on the node", "PATH"},
+      {"proxyjump", 'J', 0, G_OPTION_ARG_STRING, &a->proxyjump,
+       "Reach the node through these jump hosts, first hop first (as ssh "
+       "-J; \"none\" ignores ssh_config's ProxyJump)",
+       "[USER@]HOST[:PORT][,...]"},
       {"log-level", 0, 0, G_OPTION_ARG_STRING, &a->log_level,
        "error, warning, info, debug", "LEVEL"},
       {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a->log_file, "Log file",
@@ -106,17 +115,9 @@ ssh_config_from_cli(const CliSshArgs *a, const char *host, NcapSshConfig *cfg,
   cfg->key_passphrase = g_strdup(a->passphrase);
   cfg->known_hosts = g_strdup(a->known_hosts);
   cfg->accept_new_host_key = a->accept_new;
-  return TRUE;
-}
-
-static gboolean
-parse_or_fail(GOptionContext *ctx, char ***args, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  if (!g_option_context_parse_strv(ctx, args, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
+  if (!ncap_jump_check_spec(a->proxyjump, error))
     return FALSE;
-  }
+  cfg->proxy_jump = g_strdup(a->proxyjump);
   return TRUE;
 }
 
@@ -145,7 +146,8 @@ verb_capture(int argc, char **argv, GError **error)
   g_auto(NcapCaptureOpts) opts = {0};
   g_autoptr(GPtrArray) hosts = NULL;
   g_autofree char *out = NULL, *window_ms = NULL, *window_mb = NULL;
-  gboolean clock_correct = FALSE;
+  g_autofree char *capture_with = NULL, *remote_priv = NULL;
+  gboolean clock_correct = FALSE, allow_partial = FALSE;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
       ncap_capture_option_entries(&ca, false, true);
@@ -157,8 +159,20 @@ verb_capture(int argc, char **argv, GError **error)
        NULL},
       {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &window_ms,
        "Longest wait for slower nodes (1-60000, default 500)", "MS"},
+      {"allow-partial", 0, 0, G_OPTION_ARG_NONE, &allow_partial,
+       "Exit 0 when only some nodes failed (default: exit 20)", NULL},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
        "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
+      {"capture-with", 0, 0, G_OPTION_ARG_STRING, &capture_with,
+       "Capture program on the node: auto (default: nodecap-helper, else "
+       "dumpcap, else tcpdump), helper, dumpcap, tcpdump. Without the helper "
+       "there is no node policy or audit, and --sample, --sample-by and "
+       "--byte-limit are refused (every packet would still cross the link)",
+       "auto|helper|dumpcap|tcpdump"},
+      {"remote-priv", 0, 0, G_OPTION_ARG_STRING, &remote_priv,
+       "Run dumpcap/tcpdump on the node through sudo -n or doas -n (never "
+       "prompts; a password request is an error, exit 18)",
+       "none|sudo|doas"},
       {NULL},
   };
   g_autoptr(GOptionContext) ctx =
@@ -178,7 +192,7 @@ verb_capture(int argc, char **argv, GError **error)
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, cap_entries, NULL);
   g_option_context_add_group(ctx, ssh_group(&sa));
-  if (!parse_or_fail(ctx, &args, error) ||
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error) ||
       !one_host(args, "capture", &host, error))
     return FALSE;
   if (out == NULL) {
@@ -201,6 +215,15 @@ verb_capture(int argc, char **argv, GError **error)
                                            4096, &mo.window_mb, error))
     return FALSE;
   mo.clock_correct = clock_correct;
+  mo.allow_partial = allow_partial;
+  if (!ncap_capture_with_parse(capture_with, &mo.capture_with, error) ||
+      !ncap_remote_priv_parse(remote_priv, &mo.remote_priv, error))
+    return FALSE;
+  if (mo.capture_with == NCAP_CAPTURE_WITH_DUMPCAP ||
+      mo.capture_with == NCAP_CAPTURE_WITH_TCPDUMP) {
+    if (!ncap_agentless_check_opts(&opts, error))
+      return FALSE;
+  }
   hosts = ncap_multi_parse_hosts(host, error);
   if (hosts == NULL)
     return FALSE;
@@ -232,7 +255,7 @@ verb_interfaces(int argc, char **argv, GError **error)
   g_option_context_set_summary(ctx, "List the capturable interfaces of a node.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_group(ctx, ssh_group(&sa));
-  if (!parse_or_fail(ctx, &args, error) ||
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error) ||
       !one_host(args, "interfaces", &host, error))
     return FALSE;
   if (!ssh_config_from_cli(&sa, host, &cfg, error))
@@ -244,7 +267,8 @@ verb_interfaces(int argc, char **argv, GError **error)
   if (list == NULL)
     return FALSE;
   if (json) {
-    fputs(raw, stdout);
+    g_autofree char *clean = ncap_text_clean_lines(raw, 0);
+    fputs(clean, stdout);
     if (*raw && raw[strlen(raw) - 1] != '\n')
       putchar('\n');
     return TRUE;

@@ -13,7 +13,9 @@
 
 #include "cli-jobs.h"
 #include "filter-check.h"
+#include "jump.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "multi.h"
 #include "node.h"
 #include "options.h"
@@ -29,13 +31,14 @@ typedef struct {
   char *control_in, *control_out;
   /* Node */
   char *host, *port, *user, *password, *password_file, *sshkey, *passphrase;
-  char *known_hosts, *accept_new, *connect_timeout, *helper;
+  char *known_hosts, *accept_new, *connect_timeout, *helper, *proxyjump;
   /* Capture */
   char *remote_iface, *remote_filter, *src_host, *dst_host, *src_port,
       *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
       *packet_limit, *byte_limit, *sample_by;
   /* Multi-node */
-  char *clock_correct, *merge_window_ms, *merge_window_mb;
+  char *clock_correct, *merge_window_ms, *merge_window_mb, *allow_partial;
+  char *capture_with, *remote_priv;
   /* Save on node */
   char *save_on_node, *max_size, *file_size, *delete_on_start;
   char *stop_saved, *save_destination, *save_upload_delete;
@@ -51,11 +54,12 @@ extcap_args_clear(ExtcapArgs *a)
       &a->control_in, &a->control_out, &a->host, &a->port, &a->user,
       &a->password, &a->password_file, &a->sshkey, &a->passphrase,
       &a->known_hosts, &a->accept_new, &a->connect_timeout, &a->helper,
+      &a->proxyjump, &a->capture_with, &a->remote_priv,
       &a->remote_iface, &a->remote_filter, &a->src_host, &a->dst_host,
       &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
       &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
       &a->sample_by, &a->clock_correct, &a->merge_window_ms,
-      &a->merge_window_mb,
+      &a->merge_window_mb, &a->allow_partial,
       &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
       &a->stop_saved, &a->save_destination, &a->save_upload_delete,
       &a->log_level, &a->log_file,
@@ -234,6 +238,32 @@ print_config(void)
       "arg {number=33}{call=--merge-window-mb}{display=Merge memory (MiB)}"
       "{type=unsigned}{default=32}{range=1,4096}{tooltip=Most bytes held "
       "for ordering, all nodes together}{group=Multi-node}",
+      "arg {number=45}{call=--allow-partial}{display=Allow a partial "
+      "capture}{type=boolean}{default=false}{tooltip=When some nodes fail "
+      "and others are captured, end without an error (by default the "
+      "capture then ends with status 19)}{group=Multi-node}",
+      "arg {number=37}{call=--proxyjump}{display=Jump host(s)}{type=string}"
+      "{tooltip=Reach the node(s) through these SSH jump hosts, first hop "
+      "first: [user@]host[:port][,...] (as ssh -J); each jump host's key is "
+      "checked against the same known_hosts; empty: ssh_config's ProxyJump}"
+      "{group=Node}",
+      "arg {number=38}{call=--capture-with}{display=Capture program}"
+      "{type=selector}{tooltip=What captures on the node: nodecap-helper "
+      "(node policy, audit, sampling), or the node's own dumpcap or tcpdump "
+      "when the helper is not installed (no policy or audit; sampling and "
+      "the byte limit need the helper); auto takes the helper, else "
+      "dumpcap, else tcpdump}{group=Capture}",
+      "value {arg=38}{value=auto}{display=auto}{default=true}",
+      "value {arg=38}{value=helper}{display=nodecap-helper}",
+      "value {arg=38}{value=dumpcap}{display=dumpcap}",
+      "value {arg=38}{value=tcpdump}{display=tcpdump}",
+      "arg {number=39}{call=--remote-priv}{display=Privilege on the node}"
+      "{type=selector}{tooltip=Run dumpcap/tcpdump through sudo -n or doas "
+      "-n: never prompts, a password request stops the capture with a "
+      "clear line}{group=Capture}",
+      "value {arg=39}{value=none}{display=none}{default=true}",
+      "value {arg=39}{value=sudo}{display=sudo}",
+      "value {arg=39}{value=doas}{display=doas}",
   };
   for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
     printf("%s\n", lines[i]);
@@ -292,6 +322,10 @@ ssh_config_from_args(const ExtcapArgs *a, NcapSshConfig *cfg,
   cfg->key_file = g_strdup(a->sshkey);
   cfg->key_passphrase = g_strdup(a->passphrase);
   cfg->known_hosts = g_strdup(a->known_hosts);
+  if (!ncap_jump_check_spec(a->proxyjump, error))
+    return FALSE;
+  cfg->proxy_jump = g_strdup(a->proxyjump && *a->proxyjump ? a->proxyjump
+                                                           : NULL);
   return TRUE;
 }
 
@@ -409,6 +443,12 @@ multi_opts_from_args(const ExtcapArgs *a, NcapMultiOpts *mo, GError **error)
   if (!parse_bool("--clock-correct", a->clock_correct, &correct, error))
     return FALSE;
   mo->clock_correct = correct;
+  if (!parse_bool("--allow-partial", a->allow_partial, &correct, error))
+    return FALSE;
+  mo->allow_partial = correct;
+  if (!ncap_capture_with_parse(a->capture_with, &mo->capture_with, error) ||
+      !ncap_remote_priv_parse(a->remote_priv, &mo->remote_priv, error))
+    return FALSE;
   if (a->merge_window_ms != NULL && *a->merge_window_ms != '\0' &&
       !ncap_parse_u64("--merge-window-ms", a->merge_window_ms, 1, 60000,
                       &mo->window_ms, error))
@@ -571,6 +611,12 @@ ncap_extcap_run(int argc, char **argv, GError **error)
        "Connect time-out", "S"},
       {"remote-helper", 0, 0, G_OPTION_ARG_STRING, &a.helper,
        "Helper on the node", "PATH"},
+      {"capture-with", 0, 0, G_OPTION_ARG_STRING, &a.capture_with, "",
+       "auto|helper|dumpcap|tcpdump"},
+      {"remote-priv", 0, 0, G_OPTION_ARG_STRING, &a.remote_priv, "",
+       "none|sudo|doas"},
+      {"proxyjump", 0, 0, G_OPTION_ARG_STRING, &a.proxyjump,
+       "Jump hosts", "[USER@]HOST[:PORT][,...]"},
       {"remote-interface", 0, 0, G_OPTION_ARG_STRING, &a.remote_iface,
        "Interface on the node", "IFACE"},
       {"remote-filter", 0, 0, G_OPTION_ARG_STRING, &a.remote_filter,
@@ -595,6 +641,8 @@ ncap_extcap_run(int argc, char **argv, GError **error)
        "MS"},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_mb, "",
        "MIB"},
+      {"allow-partial", 0, 0, G_OPTION_ARG_STRING, &a.allow_partial, "",
+       "true|false"},
       {"save-on-node", 0, 0, G_OPTION_ARG_STRING, &a.save_on_node, "",
        "true|false"},
       {"max-size", 0, 0, G_OPTION_ARG_STRING, &a.max_size, "", "MB"},
@@ -613,15 +661,12 @@ ncap_extcap_run(int argc, char **argv, GError **error)
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- nodecap extcap");
   g_auto(GStrv) args = g_strdupv(argv);
-  g_autoptr(GError) local = NULL;
 
   (void)argc;
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_set_help_enabled(ctx, FALSE);
-  if (!g_option_context_parse_strv(ctx, &args, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "%s", local->message);
+  if (!ncap_goption_parse_strv(ctx, NULL, &args, error))
     return FALSE;
-  }
   if (!ncap_ssh_log_init(a.log_level, a.log_file, error))
     return FALSE;
   ncap_ssh_log("extcap call:%s%s%s%s%s", a.list_interfaces ? " interfaces" : "",

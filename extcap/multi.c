@@ -18,10 +18,11 @@
 #include "merge.h"
 #include "ncap-error.h"
 #include "node.h"
+#include "pcapng-check.h"
 #include "port.h"
 #include "relay.h"
 
-/* libssh grows a channel's window to the size of a read (FACTS.md). */
+/* libssh grows a channel's window to the size of a read (docs/wireshark-facts.md). */
 #define MULTI_BUF_SIZE (4u << 20)
 /* Reads of one node per round before the others get their turn. */
 #define MULTI_READS_PER_ROUND 4
@@ -141,12 +142,21 @@ typedef struct {
   guint64 bytes;
   gint64 last_io;
   bool eof_sent;
+  gint64 last_ack;          /* ncap_relay_ack */
   GError *failure;
+  /* Without the helper (agentless.h): set by the thread, then main. */
+  NcapCaptureWith with;
+  NcapRemotePriv priv;
+  const NcapCaptureOpts *opts;
+  NcapAgentless *conv;
+  gint64 last_beat;
+  NcapPcapngCheck *check; /* the stream checks, before the merge */
 } MultiNode;
 
 static void
 multi_node_free(MultiNode *nd)
 {
+  ncap_agentless_free(nd->conv);
   ncap_ssh_free(nd->ssh);
   ncap_ssh_config_clear(&nd->cfg);
   g_free(nd->name);
@@ -154,6 +164,7 @@ multi_node_free(MultiNode *nd)
   g_free(nd->clock_cmd);
   g_clear_error(&nd->connect_error);
   g_clear_error(&nd->failure);
+  ncap_pcapng_check_free(nd->check);
   g_free(nd->clock_note);
   if (nd->err)
     g_string_free(nd->err, TRUE);
@@ -208,7 +219,7 @@ clock_read_line(MultiNode *nd, ssh_channel ch, GString *pending,
     if (ssh_channel_is_eof(ch)) {
       int code, status = ssh_channel_get_exit_status(ch);
       g_autofree char *text =
-          ncap_relay_helper_failure(nd->helper, status, err->str, &code);
+          ncap_node_helper_failure(nd->helper, status, err->str, &code);
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE, "clock: %s",
                   status == 0 ? "the helper ended without an answer" : text);
       return FALSE;
@@ -276,10 +287,23 @@ node_thread(gpointer data)
   guint32 idx = nd->idx;
   ssh_channel clock_ch = NULL;
 
-  nd->ssh = ncap_ssh_new(&nd->cfg);
-  if (!ncap_ssh_connect(nd->ssh, &nd->connect_error) ||
-      g_atomic_int_get(nd->stop))
+  /* A node whose helper was missing comes back here connected. */
+  if (nd->ssh == NULL) {
+    nd->ssh = ncap_ssh_new(&nd->cfg);
+    if (!ncap_ssh_connect(nd->ssh, &nd->connect_error) ||
+        g_atomic_int_get(nd->stop))
+      goto done;
+  }
+  if (nd->with != NCAP_CAPTURE_WITH_AUTO &&
+      nd->with != NCAP_CAPTURE_WITH_HELPER) {
+    /* No helper: no clock verb either. */
+    g_free(nd->clock_note);
+    nd->clock_note = g_strdup("no helper on the node, not measured");
+    if (!g_atomic_int_get(nd->stop))
+      ncap_agentless_start(nd->ssh, nd->name, nd->helper, nd->with, nd->priv,
+                           nd->opts, &nd->ch, &nd->conv, &nd->connect_error);
     goto done;
+  }
   ssh_session s = ncap_ssh_session(nd->ssh);
   if (nd->clock_cmd != NULL)
     clock_ch = ssh_channel_new(s);
@@ -311,6 +335,13 @@ done:
     (void)w;
   }
   return NULL;
+}
+
+static void
+node_start_thread(MultiNode *nd)
+{
+  g_autofree char *tname = g_strdup_printf("ncap-node-%u", nd->idx);
+  nd->thread = g_thread_new(tname, node_thread, nd);
 }
 
 /* ---- the capture ------------------------------------------------------ */
@@ -418,6 +449,80 @@ keep_stderr(MultiNode *nd, const char *buf, int n)
     g_string_erase(nd->err, 0, nd->err->len - MULTI_STDERR_KEEP);
 }
 
+/* The node's bytes into the merge: as they are from the helper, through
+ * the converter from tcpdump/dumpcap. */
+static gboolean
+node_feed(Multi *mu, MultiNode *nd, const uint8_t *data, gsize len,
+          gint64 now, GError **error)
+{
+  if (nd->conv == NULL)
+    return ncap_merge_feed(mu->merge, nd->idx, data, len, now, error);
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  if (!ncap_agentless_feed(nd->conv, data, len, out, error))
+    return FALSE;
+  return out->len == 0 ||
+         ncap_merge_feed(mu->merge, nd->idx, out->data, out->len, now, error);
+}
+
+static void node_start_thread(MultiNode *nd);
+
+/* The channel ended. A helper missing under --capture-with auto: the same
+ * session starts tcpdump/dumpcap instead (TRUE: handled). An agentless
+ * program: its drops go into the closing ISB, a password prompt of sudo
+ * or doas becomes its own error. */
+static bool
+node_agentless_end(Multi *mu, MultiNode *nd, int status, gint64 now)
+{
+  if (nd->conv == NULL) {
+    if (status != 127 || nd->with != NCAP_CAPTURE_WITH_AUTO || nd->bytes > 0 ||
+        nd->eof_sent)
+      return false;
+    ncap_ssh_log("node %s: helper %s not found (exit 127), trying dumpcap "
+                 "and tcpdump", nd->name, mu->helper);
+    nd->with = NCAP_CAPTURE_WITH_AGENTLESS;
+    nd->ch = NULL;
+    g_string_truncate(nd->err, 0);
+    nd->state = NODE_CONNECTING;
+    node_start_thread(nd);
+    return true;
+  }
+  g_autoptr(GError) priv = NULL;
+  if (ncap_agentless_priv_failure(nd->err->str, nd->priv, nd->name, &priv)) {
+    node_fail(mu, nd, priv->code, priv->message, true);
+    return true;
+  }
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  ncap_agentless_finish(nd->conv, nd->err->str, (guint64)real_ns(), out);
+  if (out->len > 0)
+    ncap_merge_feed(mu->merge, nd->idx, out->data, out->len, now, NULL);
+  ncap_ssh_log("node %s: capture program ended, exit status %d, %"
+               G_GUINT64_FORMAT " packets", nd->name, status,
+               ncap_agentless_packets(nd->conv));
+  /* tcpdump and dumpcap end with 0 on SIGTERM; with -c too. */
+  if (status == 0 || nd->eof_sent) {
+    node_end_clean(mu, nd, "capture program ended");
+    return true;
+  }
+  return false;
+}
+
+/* Without the helper nothing on the node notices a cut network while the
+ * filter matches nothing: the wrapper ends the program when these stop
+ * coming (agentless.h). And a periodic ISB, as the helper writes. */
+static void
+node_agentless_tick(Multi *mu, MultiNode *nd, gint64 now)
+{
+  if (nd->conv == NULL || nd->eof_sent ||
+      now - nd->last_beat < NCAP_AGENTLESS_HEARTBEAT_S * G_USEC_PER_SEC)
+    return;
+  nd->last_beat = now;
+  ssh_channel_write(nd->ch, "\n", 1);
+  g_autoptr(GByteArray) out = g_byte_array_new();
+  ncap_agentless_put_isb(nd->conv, (guint64)real_ns(), out);
+  if (out->len > 0)
+    ncap_merge_feed(mu->merge, nd->idx, out->data, out->len, now, NULL);
+}
+
 /* Read what the node has (a few chunks at most), feed the merge. Returns
  * TRUE when more may be waiting in libssh's buffer. */
 static bool
@@ -442,9 +547,33 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     nd->last_io = now;
     mu->any_bytes = true;
     g_autoptr(GError) error = NULL;
-    if (!ncap_merge_feed(mu->merge, nd->idx, (const uint8_t *)buf, (gsize)r,
-                         now, &error)) {
-      node_fail(mu, nd, NCAP_ERROR_REMOTE, error->message, true);
+    /* A helper's stream gets the same checks as the single-node relay's:
+     * only the whole valid blocks before a violation reach the merge
+     * (tcpdump's and dumpcap's output is checked by the converter). */
+    gboolean good = TRUE;
+    guint64 valid = 0;
+    gsize take = (gsize)r;
+    if (nd->conv == NULL) {
+      if (nd->check == NULL)
+        nd->check = ncap_pcapng_check_new(NULL);
+      guint64 before = ncap_pcapng_check_fed(nd->check);
+      good = ncap_pcapng_check_feed(nd->check, (const uint8_t *)buf, (gsize)r,
+                                    &error);
+      valid = ncap_pcapng_check_valid_end(nd->check);
+      take = good ? (gsize)r : valid > before ? (gsize)(valid - before) : 0;
+    }
+    g_autoptr(GError) merr = NULL;
+    if (take > 0 &&
+        !node_feed(mu, nd, (const uint8_t *)buf, take, now, &merr)) {
+      node_fail(mu, nd, nd->conv ? NCAP_ERROR_REMOTE : NCAP_ERROR_MALFORMED,
+                merr->message, true);
+      return false;
+    }
+    if (!good) {
+      g_autofree char *text = g_strdup_printf(
+          "the node sent a malformed stream: %s; the %" G_GUINT64_FORMAT
+          " bytes before it are kept", error->message, valid);
+      node_fail(mu, nd, NCAP_ERROR_MALFORMED, text, false);
       return false;
     }
     if (k == MULTI_READS_PER_ROUND - 1)
@@ -456,6 +585,8 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     while ((e = ssh_channel_read_timeout(nd->ch, buf, 65536, 1, 0)) > 0)
       keep_stderr(nd, buf, e);
     int status = ssh_channel_get_exit_status(nd->ch);
+    if (node_agentless_end(mu, nd, status, now))
+      return false;
     if (status == 0) {
       node_end_clean(mu, nd, "helper ended, exit status 0");
     } else if (nd->eof_sent && status < 0) {
@@ -464,7 +595,7 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     } else {
       int code;
       g_autofree char *text =
-          ncap_relay_helper_failure(mu->helper, status, nd->err->str, &code);
+          ncap_node_helper_failure(mu->helper, status, nd->err->str, &code);
       node_fail(mu, nd, code, text, false);
     }
   }
@@ -492,6 +623,22 @@ all_failed_error(Multi *mu, GError **error)
   return FALSE;
 }
 
+static gboolean
+partial_error(Multi *mu, guint failed, GError **error)
+{
+  g_autoptr(GString) names = g_string_new(NULL);
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->state == NODE_FAILED)
+      g_string_append_printf(names, "%s%s", names->len ? ", " : "", nd->name);
+  }
+  g_set_error(error, NCAP_ERROR, NCAP_ERROR_PARTIAL,
+              "partial capture: %u of %u nodes failed (%s); the others were "
+              "captured (--allow-partial accepts this)", failed, mu->n,
+              names->str);
+  return FALSE;
+}
+
 static void
 log_stats(Multi *mu)
 {
@@ -501,9 +648,11 @@ log_stats(Multi *mu)
   ncap_merge_stats(mu->merge, &total, per);
   for (guint i = 0; i < mu->n; i++) {
     MultiNode *nd = g_ptr_array_index(mu->nodes, i);
-    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %u interfaces, "
+    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+                 " written out of order, %u interfaces, "
                  "%" G_GUINT64_FORMAT " bytes read%s",
-                 nd->name, per[i].packets_in, per[i].n_interfaces, nd->bytes,
+                 nd->name, per[i].packets_in, per[i].out_of_order,
+                 per[i].n_interfaces, nd->bytes,
                  per[i].failed ? ", failed" : "");
   }
   ncap_ssh_log("merge: %" G_GUINT64_FORMAT " packets written, %"
@@ -582,14 +731,16 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
     else
       nd->clock_note = g_strdup("single node, not measured");
     nd->stream_cmd = ncap_node_stream_command(mu.helper, nd->name, opts);
+    nd->with = mo->capture_with;
+    nd->priv = mo->remote_priv;
+    nd->opts = opts;
     ncap_ssh_config_copy(&nd->cfg, base);
     /* parse_hosts checked the target already. */
     ncap_ssh_config_set_target(&nd->cfg, h->target, &local);
     ncap_merge_set_source_name(mu.merge, i, nd->name);
     nd->state = NODE_CONNECTING;
     g_ptr_array_add(mu.nodes, nd);
-    g_autofree char *tname = g_strdup_printf("ncap-node-%u", i);
-    nd->thread = g_thread_new(tname, node_thread, nd);
+    node_start_thread(nd);
   }
   ncap_port_unblock_stop_signals();
   ncap_ssh_log("multi-node capture on %u node(s), window %" G_GINT64_FORMAT
@@ -634,6 +785,11 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       MultiNode *nd = g_ptr_array_index(mu.nodes, i);
       if (nd->state == NODE_RUNNING && node_read(&mu, nd, buf, now))
         more = true;
+      if (nd->state == NODE_RUNNING && !nd->eof_sent && nd->ch != NULL &&
+          nd->conv == NULL) /* the helper, not tcpdump/dumpcap */
+        ncap_relay_ack(nd->ch, now, &nd->last_ack);
+      if (nd->state == NODE_RUNNING && !stopping)
+        node_agentless_tick(&mu, nd, now);
       if (nd->state == NODE_RUNNING && !stopping &&
           now - nd->last_io > MULTI_KEEPALIVE_US) {
         ncap_ssh_keepalive(nd->ssh);
@@ -749,6 +905,9 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
   if (ok && failed == mu.n) {
     ok = all_failed_error(&mu, error);
   }
+  /* A script must be able to tell a partial capture from a whole one:
+   * the others' packets are written first, then this is the status. */
+  bool partial = ok && failed > 0 && !mo->allow_partial;
   if (!gone && !write_failed) {
     ncap_merge_drain(mu.merge, g_get_monotonic_time(), TRUE, out);
     /* Every node ended cleanly without a byte: an empty capture rather
@@ -768,6 +927,8 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       }
     }
   }
+  if (ok && partial)
+    ok = partial_error(&mu, failed, error);
   log_stats(&mu);
   if (outfd >= 0 && outfd != STDOUT_FILENO)
     close(outfd);
@@ -799,13 +960,32 @@ ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
                    const NcapMultiOpts *mopts, const char *out_path,
                    bool out_is_fifo, GError **error)
 {
-  if (hosts->len == 1 && (mopts == NULL || !mopts->clock_correct)) {
+  NcapCaptureWith with = mopts ? mopts->capture_with : NCAP_CAPTURE_WITH_AUTO;
+  if (hosts->len == 1 && (mopts == NULL || !mopts->clock_correct) &&
+      (with == NCAP_CAPTURE_WITH_AUTO || with == NCAP_CAPTURE_WITH_HELPER)) {
     g_auto(NcapSshConfig) cfg = {0};
     NcapMultiHost *h = g_ptr_array_index(hosts, 0);
+    GError *local = NULL;
     ncap_ssh_config_copy(&cfg, base);
     if (!ncap_ssh_config_set_target(&cfg, h->target, error))
       return FALSE;
-    return ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo, error);
+    if (ncap_node_stream(&cfg, helper, opts, out_path, out_is_fifo, &local))
+      return TRUE;
+    /* auto: a node without the helper is captured with its dumpcap or
+     * tcpdump (the relay wrote nothing: it opens the output only with the
+     * helper's first bytes). */
+    if (with != NCAP_CAPTURE_WITH_AUTO || ncap_relay_stop_requested() ||
+        !g_error_matches(local, NCAP_ERROR, NCAP_ERROR_REMOTE) ||
+        strstr(local->message, "not found on the node (exit 127)") == NULL) {
+      g_propagate_error(error, local);
+      return FALSE;
+    }
+    ncap_ssh_log("%s; trying dumpcap and tcpdump", local->message);
+    g_error_free(local);
+    NcapMultiOpts mo = mopts ? *mopts : (NcapMultiOpts){0};
+    mo.capture_with = NCAP_CAPTURE_WITH_AGENTLESS;
+    return ncap_multi_stream(base, hosts, helper, opts, &mo, out_path,
+                             out_is_fifo, error);
   }
   return ncap_multi_stream(base, hosts, helper, opts, mopts, out_path,
                            out_is_fifo, error);

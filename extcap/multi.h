@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Live capture on several nodes at once (DESIGN.md "Multi-node",
+/* Live capture on several nodes at once (docs/design.md "Multi-node",
  * docs/multinode.md): one SSH session per node, connected concurrently
  * (a thread per node, each with its own time-outs), the node's clock
  * offset measured at connect, every node's `nodecap-helper stream` merged
@@ -13,6 +13,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "agentless.h"
 #include "options.h"
 #include "ssh.h"
 
@@ -38,14 +39,19 @@ typedef struct {
   guint64 window_ms;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MS */
   guint64 window_mb;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MB */
   bool clock_correct;  /* subtract each node's measured offset */
+  bool allow_partial;  /* a capture where only some nodes failed succeeds */
+  NcapCaptureWith capture_with; /* agentless.h; 0 = auto */
+  NcapRemotePriv remote_priv;   /* for dumpcap/tcpdump on the node */
 } NcapMultiOpts;
 
 /* Capture on every host (base: the SSH options they share; each host's
  * user@ and :port override it) and write the merged stream to out_path
  * ("-" = stdout; a fifo is opened write-only). Runs until every node has
- * ended, a stop signal, or the reader went away. Fails only when every
- * node failed: with one node, with that node's own error; with several,
- * "all N nodes failed: ..." with the first node's error code. */
+ * ended, a stop signal, or the reader went away. When every node failed:
+ * with one node, that node's own error; with several, "all N nodes
+ * failed: ..." with the first node's error code. When only some failed,
+ * the others' packets are written in full and it fails with
+ * NCAP_ERROR_PARTIAL (exit 20), unless mopts->allow_partial. */
 gboolean ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
                            const char *helper, const NcapCaptureOpts *opts,
                            const NcapMultiOpts *mopts, const char *out_path,

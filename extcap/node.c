@@ -5,7 +5,9 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "agentless.h"
 #include "ncap-error.h"
+#include "ncap-text.h"
 #include "relay.h"
 
 static void
@@ -15,6 +17,47 @@ append_word(GString *cmd, const char *word)
   if (cmd->len > 0)
     g_string_append_c(cmd, ' ');
   g_string_append(cmd, q);
+}
+
+char *
+ncap_node_helper_failure(const char *helper, int status, const char *err, int *code)
+{
+  g_autofree char *line = ncap_ssh_last_line(err);
+  const char *sep = *line ? ": " : "";
+
+  *code = NCAP_ERROR_REMOTE;
+  if (status == 127)
+    return g_strdup_printf("helper %s not found on the node (exit 127)%s%s", helper, sep,
+                           line);
+  if (status == 126)
+    return g_strdup_printf("helper %s cannot be run on the node (exit 126)%s%s", helper,
+                           sep, line);
+  if (status < 0)
+    return g_strdup_printf("helper %s ended without an exit status%s%s", helper, sep, line);
+  *code = ncap_ssh_remote_error_code(status);
+  if (*line)
+    return g_strdup_printf("%s (exit %d)", line, status);
+  return g_strdup_printf("helper %s failed without a message (exit %d)", helper, status);
+}
+
+void
+ncap_node_set_helper_error(GError **error, const char *host, const char *helper, int status,
+                           const char *err)
+{
+  int code;
+  g_autofree char *text = ncap_node_helper_failure(helper, status, err, &code);
+  g_set_error(error, NCAP_ERROR, code, "%s: %s", host, text);
+}
+
+char *
+ncap_node_helper_command(const char *helper, const char *verb, const char *const *args)
+{
+  GString *cmd = g_string_new(NULL);
+  append_word(cmd, helper);
+  append_word(cmd, verb);
+  for (const char *const *a = args; a && *a; a++)
+    append_word(cmd, *a);
+  return g_string_free(cmd, FALSE);
 }
 
 char *
@@ -30,6 +73,9 @@ ncap_node_stream_command(const char *helper, const char *node,
   append_word(cmd, node);
   for (char **a = argv; a && *a; a++)
     append_word(cmd, *a);
+  /* We acknowledge on its stdin every second (extcap/relay.h): after a
+   * cut the helper ends on its stall time-out, not a minute later. */
+  append_word(cmd, "--client-acks");
   return g_string_free(cmd, FALSE);
 }
 
@@ -95,14 +141,31 @@ parse_interfaces(const char *host, const char *json, GError **error)
     JsonNode *n = json_array_get_element(arr, i);
     if (!JSON_NODE_HOLDS_OBJECT(n))
       continue;
+    if (list->len >= NCAP_NODE_MAX_IFACES) {
+      ncap_ssh_log("%s: more than %u interfaces; the rest are left out",
+                   host, NCAP_NODE_MAX_IFACES);
+      break;
+    }
     JsonObject *o = json_node_get_object(n);
     const char *name = json_object_get_string_member_with_default(o, "name", NULL);
     if (name == NULL || *name == '\0')
       continue;
+    /* A name goes back to the node as -i NAME and into the extcap's
+     * config lines: one with a control character, or longer than any
+     * kernel name, is left out rather than altered. */
+    if (!ncap_text_is_clean(name, -1, NCAP_NODE_IFACE_NAME_MAX) ||
+        strpbrk(name, "{}") != NULL) {
+      ncap_ssh_log("%s: an interface name with control characters, braces "
+                   "or over %u bytes is left out", host, NCAP_NODE_IFACE_NAME_MAX);
+      continue;
+    }
     NcapNodeIface *iface = g_new0(NcapNodeIface, 1);
     iface->name = g_strdup(name);
-    iface->description = g_strdup(
-        json_object_get_string_member_with_default(o, "description", ""));
+    iface->description = ncap_text_clean(
+        json_object_get_string_member_with_default(o, "description", ""), -1,
+        NCAP_NODE_IFACE_TEXT_MAX);
+    /* Braces would end an extcap value early. */
+    g_strdelimit(iface->description, "{}", '_');
     iface->up = json_object_get_boolean_member_with_default(o, "up", FALSE);
     GPtrArray *addrs = g_ptr_array_new();
     if (json_object_has_member(o, "addresses") &&
@@ -110,9 +173,13 @@ parse_interfaces(const char *host, const char *json, GError **error)
       JsonArray *a = json_object_get_array_member(o, "addresses");
       for (guint j = 0; j < json_array_get_length(a); j++) {
         JsonNode *an = json_array_get_element(a, j);
-        if (JSON_NODE_HOLDS_VALUE(an) &&
-            json_node_get_value_type(an) == G_TYPE_STRING)
-          g_ptr_array_add(addrs, g_strdup(json_node_get_string(an)));
+        if (addrs->len < NCAP_NODE_MAX_ADDRESSES && JSON_NODE_HOLDS_VALUE(an) &&
+            json_node_get_value_type(an) == G_TYPE_STRING) {
+          char *addr = ncap_text_clean(json_node_get_string(an), -1,
+                                       NCAP_NODE_IFACE_TEXT_MAX);
+          g_strdelimit(addr, "{}", '_');
+          g_ptr_array_add(addrs, addr);
+        }
       }
     }
     g_ptr_array_add(addrs, NULL);
@@ -120,6 +187,33 @@ parse_interfaces(const char *host, const char *json, GError **error)
     g_ptr_array_add(list, iface);
   }
   return g_steal_pointer(&list);
+}
+
+/* The helper's JSON form of a list made without it. Transfer full. */
+static char *
+ifaces_to_json(GPtrArray *list)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_array(b);
+  for (guint i = 0; i < list->len; i++) {
+    NcapNodeIface *f = g_ptr_array_index(list, i);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "name");
+    json_builder_add_string_value(b, f->name);
+    json_builder_set_member_name(b, "description");
+    json_builder_add_string_value(b, f->description ? f->description : "");
+    json_builder_set_member_name(b, "addresses");
+    json_builder_begin_array(b);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "up");
+    json_builder_add_boolean_value(b, f->up);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  g_autoptr(JsonGenerator) g = json_generator_new();
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  json_generator_set_root(g, root);
+  return json_generator_to_data(g, NULL);
 }
 
 GPtrArray *
@@ -139,16 +233,18 @@ ncap_node_interfaces(const NcapSshConfig *cfg, const char *helper,
     return NULL;
   if (!ncap_ssh_run(ssh, cmd->str, timeout_ms, out, err, &status, error))
     return NULL;
+  if (status == 127) {
+    /* No helper: the node's ip/tcpdump/dumpcap lists them (agentless). */
+    ncap_ssh_log("%s: helper %s not found (exit 127), listing interfaces "
+                 "without it", cfg->host, helper);
+    GPtrArray *list = ncap_agentless_interfaces(ssh, timeout_ms, error);
+    if (list != NULL && raw_json != NULL)
+      *raw_json = ifaces_to_json(list);
+    return list;
+  }
   if (status != 0) {
-    g_autofree char *line = ncap_ssh_last_line(err->str);
-    if (status == 127)
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                  "%s: helper %s not found on the node (exit 127)%s%s",
-                  cfg->host, helper, *line ? ": " : "", line);
-    else
-      g_set_error(error, NCAP_ERROR, ncap_ssh_remote_error_code(status),
-                  "%s: %s", cfg->host,
-                  *line ? line : "the helper failed without a message");
+    ncap_node_set_helper_error(error, cfg->host, helper ? helper : NCAP_DEFAULT_HELPER,
+                               status, err->str);
     return NULL;
   }
   GPtrArray *list = parse_interfaces(cfg->host, out->str, error);

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "node.h"
+#include "ncap-text.h"
+#include "pcapng-check.h"
 #include "port.h"
 
 /* Syscalls are the client's cost (a paravirtualised VM pays microseconds
@@ -17,7 +20,7 @@
  * do: one poll() and one recv() of at most MAX_BUF_SIZE (4096, fixed when
  * libssh is built; socket.c). The rest is ours to keep small:
  *
- * - The channel window. libssh grows it to the size of a read (FACTS.md),
+ * - The channel window. libssh grows it to the size of a read (docs/wireshark-facts.md),
  *   and a big window keeps a long fat path full, but it sends a
  *   WINDOW_ADJUST (a sendto()) on every read whose size exceeds what the
  *   window and its buffer hold, so a read of a constant 4 MiB sent one per
@@ -36,17 +39,26 @@
  *   nothing, several times per packet. Only once the stream pauses do we
  *   poll ourselves: the stop pipe and a fifo reader's going away must wake
  *   us, and libssh watches only its socket.
- * - stderr is read on idle wakeups (at most every RELAY_STDERR_MS) and at
- *   the end, not between reads. */
+ * - stderr is read on idle wakeups, at the end, and after every
+ *   RELAY_STDERR_READS reads that brought stdout: libssh keeps what the
+ *   node writes to stderr until it is read, and each read re-opens the
+ *   channel window (up to RELAY_WINDOW), so a node that floods stderr
+ *   while its stream flows would otherwise make us hold all of it
+ *   (docs/security.md "What a node can do to the analyst"). Draining it
+ *   bounds that to a few windows, at the cost of one non-blocking poll per
+ *   RELAY_STDERR_READS reads. */
 #define RELAY_WINDOW (4u << 20)
 #define RELAY_REGROW (512u << 10)
 #define RELAY_READ (1u << 20)
 #define RELAY_FLUSH_AT (256u << 10)
-/* Before a read, the buffer holds less than RELAY_FLUSH_AT: a window-sized
- * read always fits. */
-#define RELAY_BUF_SIZE (RELAY_WINDOW + RELAY_FLUSH_AT)
+/* Only whole blocks that passed the stream checks (pcapng-check.h) go out;
+ * the start of a block not yet whole stays in the buffer. Before a read,
+ * the buffer holds less than RELAY_FLUSH_AT of checked bytes and less than
+ * one block of unchecked ones: a window-sized read always fits. */
+#define RELAY_BUF_SIZE \
+  (RELAY_WINDOW + RELAY_FLUSH_AT + NCAP_PCAPNG_CHECK_MAX_BLOCK)
 #define RELAY_LINGER_MS 10
-#define RELAY_STDERR_MS 200
+#define RELAY_STDERR_READS 4
 #define STDERR_KEEP 8192
 #define KEEPALIVE_US (15 * G_USEC_PER_SEC)
 /* After a stop signal: how long the helper gets to flush what it holds. */
@@ -99,6 +111,17 @@ ncap_relay_install_signals(void)
   if (wake_pipe[0] < 0 && ncap_port_pipe(wake_pipe, true) < 0)
     wake_pipe[0] = wake_pipe[1] = -1;
   ncap_port_install_stop_handlers(on_stop_signal, on_alarm);
+}
+
+void
+ncap_relay_ack(ssh_channel ch, gint64 now, gint64 *last_ack)
+{
+  if (now - *last_ack < NCAP_RELAY_ACK_US)
+    return;
+  *last_ack = now;
+  /* One byte in one SSH packet; the helper reads its stdin all the time,
+   * so the channel's window for it never fills. */
+  (void)ssh_channel_write(ch, "\n", 1);
 }
 
 bool
@@ -173,54 +196,35 @@ keep_stderr(GString *err, const char *buf, int n)
     g_string_erase(err, 0, err->len - STDERR_KEEP);
 }
 
-char *
-ncap_relay_helper_failure(const char *helper, int status, const char *err,
-                          int *code)
-{
-  g_autofree char *line = ncap_ssh_last_line(err);
-
-  *code = NCAP_ERROR_REMOTE;
-  if (status == 127)
-    return g_strdup_printf("helper %s not found on the node (exit 127)%s%s",
-                           helper, *line ? ": " : "", line);
-  if (status == 126)
-    return g_strdup_printf("helper %s cannot be run on the node (exit 126)%s%s",
-                           helper, *line ? ": " : "", line);
-  if (status < 0 && *line == '\0')
-    return g_strdup_printf("helper %s ended without an exit status", helper);
-  if (status > 0)
-    *code = ncap_ssh_remote_error_code(status);
-  if (*line)
-    return g_steal_pointer(&line);
-  return g_strdup_printf("helper %s exited with status %d", helper, status);
-}
-
-static void
-remote_failure(NcapRelay *relay, NcapSsh *ssh, int status, const char *err,
-               GError **error)
-{
-  int code;
-  g_autofree char *text =
-      ncap_relay_helper_failure(relay->helper, status, err, &code);
-  g_set_error(error, NCAP_ERROR, code, "%s: %s", ncap_ssh_host(ssh), text);
-}
-
 typedef enum { FLUSH_OK, FLUSH_END, FLUSH_FAIL } FlushResult;
 
-/* Write out what the buffer holds. FLUSH_END: the relay ends with *why
- * set (a stop after the drain time, the reader gone); FLUSH_FAIL: with
- * *error set. */
+/* Bytes at the start of the buffer that form whole checked blocks. */
+static size_t
+checked_ready(const NcapRelay *relay, const NcapPcapngCheck *chk)
+{
+  return (size_t)(ncap_pcapng_check_valid_end(chk) - relay->bytes);
+}
+
+/* Write out the whole checked blocks the buffer holds; the start of a
+ * block not yet whole moves to the front. FLUSH_END: the relay ends with
+ * *why set (a stop after the drain time, the reader gone); FLUSH_FAIL:
+ * with *error set. */
 static FlushResult
-flush_out(NcapRelay *relay, int outfd, const char *buf, size_t *fill,
-          const char **why, bool *out_dead, GError **error)
+flush_out(NcapRelay *relay, const NcapPcapngCheck *chk, int outfd, char *buf,
+          size_t *fill, const char **why, bool *out_dead, GError **error)
 {
   int werr = 0;
-  NcapRelayWrite wr = ncap_relay_write_all(outfd, buf, *fill, &werr);
+  size_t ready = checked_ready(relay, chk);
+  if (ready == 0)
+    return FLUSH_OK;
+  NcapRelayWrite wr = ncap_relay_write_all(outfd, buf, ready, &werr);
 
   switch (wr) {
   case NCAP_RELAY_WRITE_OK:
-    relay->bytes += *fill;
-    *fill = 0;
+    relay->bytes += ready;
+    *fill -= ready;
+    if (*fill > 0)
+      memmove(buf, buf + ready, *fill);
     return FLUSH_OK;
   case NCAP_RELAY_WRITE_STOP:
     *why = "stop requested, the reader did not take the rest in time";
@@ -247,18 +251,47 @@ read_stderr(ssh_channel ch, GString *err, char *scratch, size_t size)
     keep_stderr(err, scratch, e);
 }
 
+/* The node's stream broke the checks (check_error) or ended inside a
+ * block: after the whole blocks before it, the output gets a packet whose
+ * comment says so (frame.comment), and the relay's error names the node. */
+static void
+stream_refused(NcapRelay *relay, NcapSsh *ssh, const NcapPcapngCheck *chk,
+               int outfd, bool out_dead, const char *problem, GError **error)
+{
+  g_autofree char *what = g_strdup_printf(
+      "%s: the node sent a malformed stream: %s; the %" G_GUINT64_FORMAT
+      " bytes before it are kept", ncap_ssh_host(ssh), problem,
+      ncap_pcapng_check_valid_end(chk));
+  ncap_ssh_log("%s", what);
+  if (outfd >= 0 && !out_dead) {
+    g_autoptr(GByteArray) note = g_byte_array_new();
+    g_autofree char *comment = g_strdup_printf("nodecap: %s", what);
+    ncap_pcapng_check_put_failure(chk, note, ncap_ssh_host(ssh), comment);
+    int werr = 0;
+    if (ncap_relay_write_all(outfd, (const char *)note->data, note->len,
+                             &werr) != NCAP_RELAY_WRITE_OK)
+      ncap_ssh_log("could not write the failure note to %s", relay->out_path);
+  }
+  g_set_error(error, NCAP_ERROR, NCAP_ERROR_MALFORMED, "%s", what);
+}
+
 gboolean
 ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
 {
+  /* Every node's stream is checked before a byte of it goes out. */
+  g_autoptr(NcapPcapngCheck) chk = ncap_pcapng_check_new(NULL);
+  g_autofree char *bad = NULL;
   ssh_session session = ncap_ssh_session(ssh);
   g_autofree char *buf = g_malloc(RELAY_BUF_SIZE);
   char ebuf[4096];
   g_autoptr(GString) err = g_string_new(NULL);
   int outfd = -1;
   gboolean ok = TRUE, remote_ended = FALSE;
-  gint64 last_io = g_get_monotonic_time(), first_at = 0, last_stderr = 0;
+  gint64 last_io = g_get_monotonic_time(), first_at = 0;
+  unsigned reads_since_stderr = 0;
   const char *why = "stop requested";
   bool eof_sent = false, out_dead = false;
+  gint64 last_ack = 0;
   /* fill: bytes buffered, not yet written; since_grow: bytes read since
    * the last window-sized read (the first read is one). */
   size_t fill = 0, since_grow = RELAY_REGROW;
@@ -278,12 +311,15 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       why = "stop requested, the helper did not end in time";
       break;
     }
+    if (!eof_sent)
+      ncap_relay_ack(ch, g_get_monotonic_time(), &last_ack);
     /* Wait for a whole packet at most until the buffered bytes are due,
      * or RELAY_LINGER_MS: a stop or a gone reader is seen that late at
      * worst while the stream flows; when it pauses, our own poll below
      * waits. */
     int timeout = RELAY_LINGER_MS;
-    if (fill > 0) {
+    size_t ready = checked_ready(relay, chk);
+    if (ready > 0) {
       gint64 left = first_at + RELAY_LINGER_MS * 1000 - g_get_monotonic_time();
       timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
     }
@@ -292,6 +328,8 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       want = RELAY_WINDOW;
       since_grow = 0;
     }
+    if (want > RELAY_BUF_SIZE - fill)
+      want = (uint32_t)(RELAY_BUF_SIZE - fill);
     int n = ssh_channel_read_timeout(ch, buf + fill, want, 0, timeout);
     if (n == SSH_ERROR) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
@@ -313,23 +351,39 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
         ncap_ssh_log("first bytes from the helper, output %s open",
                      relay->out_path);
       }
-      if (fill == 0)
+      g_autoptr(GError) cerr = NULL;
+      if (!ncap_pcapng_check_feed(chk, (const uint8_t *)buf + fill, (gsize)n,
+                                  &cerr))
+        bad = g_strdup(cerr->message);
+      if (ready == 0)
         first_at = now;
       fill += (size_t)n;
       since_grow += (size_t)n;
-      if (fill >= RELAY_FLUSH_AT || now - first_at >= RELAY_LINGER_MS * 1000) {
-        FlushResult fr = flush_out(relay, outfd, buf, &fill, &why, &out_dead, error);
+      ready = checked_ready(relay, chk);
+      if (bad || ready >= RELAY_FLUSH_AT ||
+          (ready > 0 && now - first_at >= RELAY_LINGER_MS * 1000)) {
+        FlushResult fr = flush_out(relay, chk, outfd, buf, &fill, &why, &out_dead, error);
         if (fr != FLUSH_OK) {
           ok = fr != FLUSH_FAIL;
           break;
         }
+        first_at = now;
+      }
+      if (bad) {
+        stream_refused(relay, ssh, chk, outfd, out_dead, bad, error);
+        ok = FALSE;
+        break;
+      }
+      if (++reads_since_stderr >= RELAY_STDERR_READS) {
+        read_stderr(ch, err, ebuf, sizeof ebuf);
+        reads_since_stderr = 0;
       }
       continue;
     }
     /* Nothing whole came in time: the buffered bytes are due, or the
      * helper's stdout ended. */
-    if (fill > 0) {
-      FlushResult fr = flush_out(relay, outfd, buf, &fill, &why, &out_dead, error);
+    if (ready > 0) {
+      FlushResult fr = flush_out(relay, chk, outfd, buf, &fill, &why, &out_dead, error);
       if (fr != FLUSH_OK) {
         ok = fr != FLUSH_FAIL;
         break;
@@ -342,14 +396,12 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     }
 
     /* Idle. */
-    if (now - last_stderr >= RELAY_STDERR_MS * 1000) {
-      read_stderr(ch, err, ebuf, sizeof ebuf);
-      last_stderr = now;
-      /* Reading stderr may have taken stdout bytes (or the EOF) off the
-       * socket into libssh: read them before sleeping on the socket. */
-      if (ssh_channel_poll(ch, 0) != 0)
-        continue;
-    }
+    read_stderr(ch, err, ebuf, sizeof ebuf);
+    reads_since_stderr = 0;
+    /* Reading stderr may have taken stdout bytes (or the EOF) off the
+     * socket into libssh: read them before sleeping on the socket. */
+    if (ssh_channel_poll(ch, 0) != 0)
+      continue;
     struct pollfd pfd[3];
     nfds_t nfds = 0;
     pfd[nfds++] = (struct pollfd){.fd = ssh_get_fd(session), .events = POLLIN};
@@ -383,7 +435,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
   /* Bytes read before a stop's deadline or a lost connection still go
    * out (the old loop wrote each read at once). */
   if (fill > 0 && outfd >= 0 && !out_dead &&
-      flush_out(relay, outfd, buf, &fill, &why, &out_dead,
+      flush_out(relay, chk, outfd, buf, &fill, &why, &out_dead,
                 ok ? error : NULL) == FLUSH_FAIL)
     ok = FALSE;
   if (remote_ended) {
@@ -392,7 +444,14 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     ncap_ssh_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
                  status, relay->bytes);
     if (status != 0) {
-      remote_failure(relay, ssh, status, err->str, error);
+      ncap_node_set_helper_error(error, ncap_ssh_host(ssh), relay->helper, status, err->str);
+      ok = FALSE;
+    } else if (!ncap_pcapng_check_at_boundary(chk)) {
+      g_autofree char *cut = g_strdup_printf(
+          "pcapng: stream ended inside a block (%" G_GUINT64_FORMAT
+          " bytes of it)", ncap_pcapng_check_fed(chk) -
+                               ncap_pcapng_check_valid_end(chk));
+      stream_refused(relay, ssh, chk, outfd, out_dead, cut, error);
       ok = FALSE;
     } else if (outfd < 0 && !ncap_relay_open_output(relay->out_path, relay->out_is_fifo, &outfd, error)) {
       /* Nothing came, but the helper succeeded: leave an empty output

@@ -31,6 +31,16 @@ void ncap_relay_note_stop(void);
 bool ncap_relay_drain_expired(void);
 void ncap_relay_stop_timer_off(void);
 
+/* The client's acknowledgement to the helper (`stream --client-acks`,
+ * docs/reliability.md "Cut"): one byte on the helper's stdin every
+ * NCAP_RELAY_ACK_US while the stream runs. The helper ends when none
+ * arrives for its stall time-out: after a cut, sshd's buffers and the
+ * channel window still take its output for a minute, but no
+ * acknowledgement gets through. Call it on every turn of the loop until
+ * the EOF is sent; *last_ack is the time of the last one. */
+#define NCAP_RELAY_ACK_US (1 * G_USEC_PER_SEC)
+void ncap_relay_ack(ssh_channel ch, gint64 now, gint64 *last_ack);
+
 /* Open the output: "-" = stdout, a fifo O_WRONLY only (waits for its
  * reader), else create/truncate. *fd < 0 with TRUE: stopped while
  * waiting. */
@@ -45,12 +55,6 @@ typedef enum {
 } NcapRelayWrite;
 NcapRelayWrite ncap_relay_write_all(int fd, const char *buf, size_t len,
                                     int *err);
-
-/* The text for a helper that ended with a non-zero status (no host
- * prefix): its last stderr line, or what 126/127/no status mean. *code:
- * the NCAP_ERROR code to use. Transfer full. */
-char *ncap_relay_helper_failure(const char *helper, int status,
-                                const char *err, int *code);
 
 typedef struct {
   const char *out_path;  /* fifo/file path, or "-" for stdout */

@@ -9,11 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "jump.h"
 #include "ncap-error.h"
+#include "ncap-text.h"
 #include "options.h"
 #include "port.h"
 
-/* aes128-gcm first: the fastest here (FACTS.md); then OpenSSH's defaults. */
+/* aes128-gcm first: the fastest here (docs/wireshark-facts.md); then OpenSSH's defaults. */
 #define NCAP_SSH_CIPHERS                                                    \
   "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,"                   \
   "aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr"
@@ -22,6 +24,7 @@ struct NcapSsh {
   NcapSshConfig cfg;
   ssh_session session;
   GPtrArray *channels; /* ssh_channel, freed before the session */
+  NcapJump *jump;      /* the path through jump hosts, freed after it */
 };
 
 /* ---- logging ---------------------------------------------------------- */
@@ -36,7 +39,10 @@ log_line(const char *tag, const char *text)
     return;
   g_autoptr(GDateTime) now = g_date_time_new_now_local();
   g_autofree char *ts = g_date_time_format(now, "%Y-%m-%d %H:%M:%S.%f");
-  fprintf(log_fp, "%s [%d] %s: %s\n", ts, (int)getpid(), tag, text);
+  /* Log lines quote nodes (banners, stderr, names): escaped and bounded,
+   * one line each. */
+  g_autofree char *clean = ncap_text_clean(text, -1, NCAP_TEXT_MESSAGE_MAX);
+  fprintf(log_fp, "%s [%d] %s: %s\n", ts, (int)getpid(), tag, clean);
   fflush(log_fp);
 }
 
@@ -113,6 +119,7 @@ ncap_ssh_config_clear(NcapSshConfig *cfg)
     memset(cfg->key_passphrase, 0, strlen(cfg->key_passphrase));
   g_free(cfg->key_passphrase);
   g_free(cfg->known_hosts);
+  g_free(cfg->proxy_jump);
   memset(cfg, 0, sizeof *cfg);
 }
 
@@ -127,6 +134,7 @@ ncap_ssh_config_copy(NcapSshConfig *dst, const NcapSshConfig *src)
   dst->key_file = g_strdup(src->key_file);
   dst->key_passphrase = g_strdup(src->key_passphrase);
   dst->known_hosts = g_strdup(src->known_hosts);
+  dst->proxy_jump = g_strdup(src->proxy_jump);
 }
 
 gboolean
@@ -255,6 +263,7 @@ ncap_ssh_free(NcapSsh *ssh)
     ssh_disconnect(ssh->session);
     ssh_free(ssh->session);
   }
+  ncap_jump_free(ssh->jump);
   ncap_ssh_config_clear(&ssh->cfg);
   g_free(ssh);
 }
@@ -498,8 +507,13 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
                 ssh->cfg.host);
     return FALSE;
   }
+  /* One home for ssh_config, known_hosts and default keys: libssh would
+   * read the passwd entry's .ssh while GLib (known_hosts) reads $HOME. */
+  g_autofree char *ssh_dir = g_build_filename(g_get_home_dir(), ".ssh", NULL);
+  ssh_options_set(s, SSH_OPTIONS_SSH_DIR, ssh_dir);
   ssh_options_parse_config(s, NULL);
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  g_autofree char *jump_spec = ncap_jump_spec_for_session(s, &ssh->cfg);
   if (ssh->cfg.port > 0)
     ssh_options_set(s, SSH_OPTIONS_PORT, &ssh->cfg.port);
   if (ssh->cfg.user != NULL && *ssh->cfg.user != '\0')
@@ -512,8 +526,12 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, NCAP_SSH_CIPHERS);
   ssh_options_set(s, SSH_OPTIONS_COMPRESSION, "no");
 
-  ncap_ssh_log("connecting to %s port %d (timeout %ld s)", ssh->cfg.host,
-               ssh->cfg.port ? ssh->cfg.port : 22, timeout);
+  if (jump_spec != NULL &&
+      (ssh->jump = ncap_jump_attach(s, &ssh->cfg, jump_spec, error)) == NULL)
+    return FALSE;
+  ncap_ssh_log("connecting to %s port %d (timeout %ld s)%s%s", ssh->cfg.host,
+               ssh->cfg.port ? ssh->cfg.port : 22, timeout,
+               jump_spec ? " via " : "", jump_spec ? jump_spec : "");
   if (ssh_connect(s) != SSH_OK) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
                 "cannot connect to %s port %d: %s", ssh->cfg.host,
@@ -557,6 +575,7 @@ ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms, GString *out,
 {
   ssh_channel ch = ncap_ssh_exec(ssh, command, error);
   char buf[16384];
+  gsize out_start = out->len;
   gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
   if (ch == NULL)
@@ -572,8 +591,20 @@ ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms, GString *out,
     }
     if (n > 0)
       g_string_append_len(out, buf, n);
-    while ((e = ssh_channel_read_timeout(ch, buf, sizeof buf, 1, 0)) > 0)
+    /* What a node can make us hold is bounded: its answer, and the tail
+     * of its stderr (the last line is what is shown). */
+    if (out->len - out_start > NCAP_SSH_RUN_MAX_OUT) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                  "%s: the helper's answer is larger than %u MiB; refusing it",
+                  ssh->cfg.host, NCAP_SSH_RUN_MAX_OUT >> 20);
+      ssh_channel_close(ch);
+      return FALSE;
+    }
+    while ((e = ssh_channel_read_timeout(ch, buf, sizeof buf, 1, 0)) > 0) {
       g_string_append_len(err, buf, e);
+      if (err->len > NCAP_SSH_STDERR_KEEP)
+        g_string_erase(err, 0, err->len - NCAP_SSH_STDERR_KEEP);
+    }
     if (n == 0 && ssh_channel_is_eof(ch))
       break;
     if (g_get_monotonic_time() > deadline) {
@@ -600,8 +631,9 @@ ncap_ssh_last_line(const char *text)
   g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
   for (int i = (int)g_strv_length(lines) - 1; i >= 0; i--) {
     g_strstrip(lines[i]);
+    /* The node's text: escaped and cut before it reaches a terminal. */
     if (*lines[i] != '\0')
-      return g_strdup(lines[i]);
+      return ncap_text_clean(lines[i], -1, NCAP_TEXT_LINE_MAX);
   }
   return g_strdup("");
 }

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The only module that talks libssh: one session to one node, strict
- * known_hosts checking against a file the user chose, agent/key/password
- * authentication with hard time-outs (never a prompt), and exec channels.
- * libssh's own log goes to the log file only: a stray line on stderr would
- * replace the one error line tshark shows. */
+/* The libssh session of one node: strict known_hosts checking against a
+ * file the user chose, agent/key/password authentication with hard
+ * time-outs (never a prompt), exec channels, libssh's log. This module
+ * owns the session; the modules that move a channel's bytes (relay.c,
+ * multi.c, cli-jobs.c) use libssh's channel calls (ssh_channel_*, and
+ * ssh_get_fd/ssh_get_error of the session) themselves; multi.c also opens
+ * its channels non-blocking. No other libssh call belongs outside this
+ * module (docs/design.md, Boundaries). libssh's own log goes to the log
+ * file only: a stray line on stderr would replace the one error line
+ * tshark shows. */
 #ifndef NCAP_SSH_H
 #define NCAP_SSH_H
 
@@ -25,6 +30,9 @@ typedef struct {
   unsigned keepalive;        /* seconds of silence before a dead path is
                               * probed, 0 = 15; a path that answers no
                               * probe is given up about 2x this later */
+  char *proxy_jump;          /* "[user@]host[:port][,...]" (jump.h); NULL
+                              * = ssh_config's ProxyJump/ProxyCommand,
+                              * "none" = connect directly */
 } NcapSshConfig;
 
 void ncap_ssh_config_clear(NcapSshConfig *cfg);
@@ -54,9 +62,12 @@ NcapSsh *ncap_ssh_new(const NcapSshConfig *cfg);
 void ncap_ssh_free(NcapSsh *ssh);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapSsh, ncap_ssh_free)
 
-/* Connect, verify the host key, authenticate. Errors: NCAP_ERROR_SSH,
- * NCAP_ERROR_HOSTKEY (message names host and SHA256 fingerprint),
- * NCAP_ERROR_AUTH. */
+/* Connect (through cfg's or ssh_config's jump hosts), verify the host
+ * key, authenticate. ssh_config, known_hosts and default keys come from
+ * $HOME/.ssh ($HOME when set, else the passwd entry's). Errors:
+ * NCAP_ERROR_SSH, NCAP_ERROR_HOSTKEY (message names host and SHA256
+ * fingerprint), NCAP_ERROR_AUTH; a jump host's NCAP_ERROR_JUMP,
+ * NCAP_ERROR_JUMP_HOSTKEY. */
 gboolean ncap_ssh_connect(NcapSsh *ssh, GError **error);
 
 /* Open a session channel and exec command (already quoted). Transfer
@@ -77,9 +88,16 @@ const char *ncap_ssh_host(NcapSsh *ssh);
 /* Send an SSH_MSG_IGNORE so a dead path shows up (TCP_USER_TIMEOUT). */
 void ncap_ssh_keepalive(NcapSsh *ssh);
 
-/* The last line of text that is not empty (the helper's message), or the
- * whole text flattened; transfer full. */
+/* The last line of text that is not empty (the helper's message), with
+ * control characters escaped and cut to NCAP_TEXT_LINE_MAX (ncap-text.h);
+ * transfer full. */
 char *ncap_ssh_last_line(const char *text);
+
+/* Bounds on what ncap_ssh_run() holds of a node's answer: its stdout (a
+ * job list, a status record, the interface list) and the tail of its
+ * stderr. */
+#define NCAP_SSH_RUN_MAX_OUT (16u << 20)
+#define NCAP_SSH_STDERR_KEEP 8192u
 
 /* Map a helper's exit status to our error code. */
 int ncap_ssh_remote_error_code(int exit_status);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* nodecap post-dissector: for every packet of a nodecap capture, the node
  * and interface that saw it, its derived sequence number and the gap before
- * it; across nodes (the same identity hash, DESIGN.md "The stream format"),
+ * it; across nodes (the same identity hash, docs/design.md "The stream format"),
  * where else it was seen, the delay since its first sighting, its path, and
  * whether it vanished before a node it should have crossed.
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The four symbols Wireshark 4.0's plugin loader looks for. Wireshark
  * generates this file with make-plugin-reg.py; we write it by hand because
- * wireshark-dev ships no plugin helpers (FACTS.md). */
+ * wireshark-dev ships no plugin helpers (docs/wireshark-facts.md). */
 #define WS_BUILD_DLL
 #include <ws_symbol_export.h>
 

@@ -50,6 +50,16 @@ struct NcapCapture {
   gsize area_size, area_used;
   void *sink_user;
   gboolean in_dispatch;
+  /* The stop (ncap_capture_stop): from then dispatch reads the ring even
+   * past a limit, until every block the kernel held has come out. */
+  gint64 stop_mono;          /* 0: running */
+  gboolean quiet_since_retire;
+  guint64 sampled;           /* packets that reached sampling */
+  guint64 limit_ns;          /* time limit as a timestamp (0: none) */
+  gboolean sink_full;        /* the sink asked to stop during this dispatch */
+  /* Every packet not read yet is stamped at or after this (ns): see
+   * ncap_capture_put_isb. */
+  guint64 vouch_ns; /* a dispatch begun after the retire time read nothing */
 };
 
 static void
@@ -176,7 +186,7 @@ ncap_capture_open(NcapCapture *cap, GError **error)
   pcap_set_promisc(cap->pcap, 1);
   /* The timeout is TPACKET_V3's block retirement time: the latency of a
    * quiet link. 50 ms keeps a live view live at low cost. */
-  pcap_set_timeout(cap->pcap, 50);
+  pcap_set_timeout(cap->pcap, NCAP_CAPTURE_RETIRE_MS);
   pcap_set_buffer_size(cap->pcap, (int)MIN(cap->buffer_size, (gsize)G_MAXINT));
   pcap_set_tstamp_precision(cap->pcap, PCAP_TSTAMP_PRECISION_NANO);
 
@@ -223,12 +233,15 @@ ncap_capture_open(NcapCapture *cap, GError **error)
     ncap_capture_close(cap);
     return FALSE;
   }
+  /* pcap_set_timeout is the block retire time (NCAP_CAPTURE_RETIRE_MS). */
   cap->linktype = dlt_to_linktype(pcap_datalink(cap->pcap));
   cap->scratch_len = cap->opts.snaplen + EPB_OVERHEAD;
   cap->scratch = g_malloc(cap->scratch_len);
   cap->start_mono = g_get_monotonic_time();
   cap->start_ns = (guint64)((gint64)g_get_real_time() * 1000 + cap->clock_shift_ns);
   cap->last_ns = cap->start_ns;
+  if (cap->opts.time_limit > 0)
+    cap->limit_ns = cap->start_ns + cap->opts.time_limit * 1000000000u;
   return TRUE;
 }
 
@@ -307,8 +320,10 @@ area_commit(NcapCapture *cap)
 static gboolean
 area_renew(NcapCapture *cap, gsize need)
 {
-  if (!area_commit(cap))
+  if (!area_commit(cap)) {
+    cap->sink_full = TRUE;
     pcap_breakloop(cap->pcap);
+  }
   gsize avail = 0;
   cap->area = cap->reserve(need, &avail, cap->sink_user);
   cap->area_size = cap->area ? avail : 0;
@@ -320,23 +335,37 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
   NcapCapture *cap = (NcapCapture *)user;
 
-  if (cap->limit != NULL)
-    return;
+  /* Every packet libpcap hands over is counted once: in the stream
+   * (packets), refused by the sink (sink_drops), or left out by sampling
+   * or a limit (left_out). So ifrecv = packets + ifdrop + osdrop +
+   * left_out (docs/reliability.md "Counters"). */
   cap->stats.seen++;
+  guint64 ts = (guint64)((gint64)((guint64)h->ts.tv_sec * 1000000000u + (guint64)h->ts.tv_usec) +
+                        cap->clock_shift_ns);
+  if (cap->limit != NULL) {
+    /* Past a packet or byte limit nothing more is wanted; past the time
+     * limit, what the kernel stamped before it still is (the stop drain
+     * reads it from a block that retired later). */
+    if (!(cap->limit_ns != 0 && ts < cap->limit_ns)) {
+      cap->stats.left_out++;
+      return;
+    }
+  }
+  cap->sampled++;
   guint32 caplen = MIN(h->caplen, cap->opts.snaplen);
   guint64 id = ncap_packet_id((unsigned)cap->linktype, bytes, caplen);
 
   if (cap->opts.sample > 1) {
     if (cap->opts.sample_by_hash) {
-      if (id % cap->opts.sample != 0)
+      if (id % cap->opts.sample != 0) {
+        cap->stats.left_out++;
         return;
-    } else if ((cap->stats.seen - 1) % cap->opts.sample != 0) {
+      }
+    } else if ((cap->sampled - 1) % cap->opts.sample != 0) {
+      cap->stats.left_out++;
       return;
     }
   }
-
-  guint64 ts = (guint64)((gint64)((guint64)h->ts.tv_sec * 1000000000u + (guint64)h->ts.tv_usec) +
-                        cap->clock_shift_ns);
   NcapEpb epb = {
     .interface_id = 0,
     .timestamp = ts,
@@ -364,7 +393,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
     return;
   }
   /* A packet's sequence number is its position plus the losses before it
-   * (DESIGN.md "The stream format"), so the plugin can derive it. */
+   * (docs/design.md "The stream format"), so the plugin can derive it. */
   cap->stats.next_seq += 1 + epb.dropcount;
   cap->pending_drops = 0;
   cap->stats.packets++;
@@ -404,7 +433,13 @@ static int
 dispatch(NcapCapture *cap, GError **error)
 {
   guint64 before = cap->stats.packets;
+  guint64 read_before = cap->stats.seen;
+  cap->sink_full = FALSE;
   gboolean failed = FALSE;
+  guint64 t0_ns = (guint64)((gint64)g_get_real_time() * 1000 + cap->clock_shift_ns);
+  gboolean ring_empty = FALSE;
+  gboolean after_retire = cap->stop_mono != 0 &&
+      g_get_monotonic_time() - cap->stop_mono >= NCAP_CAPTURE_RETIRE_MS * 2000;
 
   if (cap->pcap == NULL) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "capture is closed");
@@ -413,7 +448,8 @@ dispatch(NcapCapture *cap, GError **error)
   update_kernel_drops(cap);
   /* Drain what is ready, but give the caller its loop back now and then so
    * output and signals are served even at full rate. */
-  for (int round = 0; round < 16 && cap->limit == NULL; round++) {
+  for (int round = 0; round < 16 && (cap->limit == NULL || cap->stop_mono != 0);
+       round++) {
     int n = pcap_dispatch(cap->pcap, -1, on_packet, (u_char *)cap);
     if (n == PCAP_ERROR) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "interface \"%s\": %s",
@@ -421,15 +457,30 @@ dispatch(NcapCapture *cap, GError **error)
       failed = TRUE;
       break;
     }
-    if (n <= 0)
+    if (n <= 0) {
+      ring_empty = n == 0;
       break;
+    }
   }
   /* What was encoded goes to the sink now (the caller then checks the
    * sink's room itself, and may write it out). */
-  if (cap->reserve != NULL)
-    (void)area_commit(cap);
+  if (cap->reserve != NULL && !area_commit(cap))
+    cap->sink_full = TRUE;
   if (failed)
     return -1;
+  /* A pass that starts once every block open at the stop has retired and
+   * reads nothing means the ring held nothing more from before the stop.
+   * A pass stopped early by a nearly full sink proves nothing. */
+  if (after_retire && cap->stats.seen == read_before && !cap->sink_full)
+    cap->quiet_since_retire = TRUE;
+  /* The ring had no block ready when this pass ended, so a packet not
+   * read yet is in the block being filled, or still to come: stamped
+   * after t0 minus how long a block stays open (NCAP_CAPTURE_RETIRE_MS)
+   * and how long the kernel may take from stamping a packet to putting
+   * it in the ring (softirq work deferred under load). */
+  if (ring_empty && !cap->sink_full && t0_ns > NCAP_CAPTURE_VOUCH_MARGIN_NS &&
+      t0_ns - NCAP_CAPTURE_VOUCH_MARGIN_NS > cap->vouch_ns)
+    cap->vouch_ns = t0_ns - NCAP_CAPTURE_VOUCH_MARGIN_NS;
   check_time_limit(cap);
   return (int)(cap->stats.packets - before);
 }
@@ -439,18 +490,30 @@ ncap_capture_put_isb(NcapCapture *cap, GByteArray *out)
 {
   update_kernel_drops(cap);
   guint64 now = (guint64)((gint64)g_get_real_time() * 1000 + cap->clock_shift_ns);
+  /* The ISB's timestamp is a promise to the merge of a multi-node
+   * capture (common/merge.c): no packet after it in the stream is older.
+   * "now" is not: packets stamped before now may still sit in a partly
+   * filled ring block and come after this ISB (issue 21: the merge then
+   * wrote them up to 30 ms late, silently). So: the latest time up to
+   * which every packet has been read; endtime stays "now". */
+  guint64 vouch = MAX(cap->vouch_ns, cap->last_ns);
   NcapIsb isb = {
     .interface_id = 0,
-    .timestamp = now,
+    .timestamp = MIN(vouch, now),
     .present = NCAP_ISB_HAS_STARTTIME | NCAP_ISB_HAS_ENDTIME |
-               NCAP_ISB_HAS_IFRECV | NCAP_ISB_HAS_IFDROP | NCAP_ISB_HAS_OSDROP,
+               NCAP_ISB_HAS_IFRECV | NCAP_ISB_HAS_IFDROP | NCAP_ISB_HAS_OSDROP |
+               NCAP_ISB_HAS_USRDELIV,
     .starttime = cap->start_ns,
     .endtime = now,
-    /* ifrecv: what reached libpcap after the filter; ifdrop: the kernel's
-     * losses; osdrop: what our own buffer refused. */
+    /* ifrecv: packets the filter accepted (read by libpcap, or lost by
+     * the kernel); ifdrop: the kernel's losses; osdrop: what our own
+     * buffer refused, or the stop's deadline left in the ring; usrdeliv:
+     * packets in the stream. ifrecv - ifdrop - osdrop - usrdeliv is what
+     * sampling or a limit left out. */
     .ifrecv = cap->stats.seen + cap->stats.kernel_drops,
     .ifdrop = cap->stats.kernel_drops,
     .osdrop = cap->stats.sink_drops,
+    .usrdeliv = cap->stats.packets,
   };
   ncap_pcapng_put_isb(out, &isb);
 }
@@ -467,6 +530,43 @@ ncap_capture_limit_reached(NcapCapture *cap)
 {
   check_time_limit(cap);
   return cap->limit;
+}
+
+void
+ncap_capture_stop(NcapCapture *cap)
+{
+  if (cap->stop_mono == 0)
+    cap->stop_mono = g_get_monotonic_time();
+}
+
+gboolean
+ncap_capture_drained(NcapCapture *cap)
+{
+  return cap->pcap == NULL || cap->quiet_since_retire;
+}
+
+static bool
+refuse_sink(const uint8_t *epb, gsize len, void *user)
+{
+  (void)epb, (void)len, (void)user;
+  return false;
+}
+
+void
+ncap_capture_discard_rest(NcapCapture *cap)
+{
+  if (cap->pcap == NULL)
+    return;
+  ncap_capture_stop(cap);
+  /* Each packet still in the ring is read and refused: counted in
+   * sink_drops (ISB osdrop), never silently gone. Bounded: the ring is
+   * finite and the stop is past, so new packets are few. */
+  for (int i = 0; i < 64; i++) {
+    guint64 before = cap->stats.seen;
+    if (ncap_capture_dispatch(cap, refuse_sink, NULL, NULL) < 0 ||
+        cap->stats.seen == before)
+      break;
+  }
 }
 
 void

@@ -78,13 +78,35 @@ typedef bool (*NcapEpbCommit)(gsize len, void *user);
 int ncap_capture_dispatch_into(NcapCapture *cap, NcapEpbReserve reserve,
                                NcapEpbCommit commit, void *user, GError **error);
 
-/* An ISB with ifrecv/ifdrop/starttime/endtime as of now. */
+/* The stop (docs/reliability.md "Stop"). TPACKET_V3 hands a block to
+ * user space only when it is full or its retire timer fires (the pcap
+ * timeout, NCAP_CAPTURE_RETIRE_MS), so packets that arrived just before a
+ * stop sit in a partly filled block for up to that long. After
+ * ncap_capture_stop the caller keeps dispatching (limits still apply per
+ * packet) until ncap_capture_drained says every block open at the stop has
+ * come out, or its own deadline passes; then ncap_capture_discard_rest
+ * counts what is still in the ring as dropped (osdrop) before the closing
+ * ISB. */
+#define NCAP_CAPTURE_RETIRE_MS 50
+/* How long before a pass that found the ring empty a packet not read yet
+ * may have been stamped: two retire times plus time for deferred softirq
+ * work under load. */
+#define NCAP_CAPTURE_VOUCH_MARGIN_NS (250u * 1000 * 1000)
+void ncap_capture_stop(NcapCapture *cap);
+gboolean ncap_capture_drained(NcapCapture *cap);
+void ncap_capture_discard_rest(NcapCapture *cap);
+
+/* An ISB as of now: starttime/endtime, ifrecv (accepted by the filter),
+ * ifdrop (kernel), osdrop (our buffer, or left in the ring at the stop's
+ * deadline), usrdeliv (packets in the stream); ifrecv = usrdeliv + ifdrop
+ * + osdrop + left_out. */
 void ncap_capture_put_isb(NcapCapture *cap, GByteArray *out);
 
 typedef struct {
   guint64 packets;       /* packets passed to the sink */
   guint64 bytes;         /* captured bytes passed (caplen sum) */
-  guint64 seen;          /* packets libpcap delivered (before sampling) */
+  guint64 seen;          /* packets libpcap delivered (before sampling and limits) */
+  guint64 left_out;      /* of those, left out by sampling or a limit */
   guint64 kernel_drops;  /* ps_drop + ps_ifdrop */
   guint64 sink_drops;    /* refused by the sink */
   guint64 next_seq;      /* sequence number of the next packet */

@@ -12,6 +12,9 @@
 
 #include "options.h"
 
+/* security.c's record of the request (policy, audit, --as, stream slot). */
+typedef struct NcapSecurity NcapSecurity;
+
 typedef struct {
   uid_t caller_uid;          /* getuid() at the very start of main */
   gid_t caller_gid;
@@ -28,6 +31,7 @@ typedef struct {
   NcapLimits limits;
   GKeyFile *config;          /* nodecap.conf as loaded (may be empty) */
   gint64 clock_shift_ns;     /* NCAP_TEST_CLOCK_OFFSET_NS, honoured only when !secure */
+  NcapSecurity *security;    /* made by security.c, freed by ncap_security_finish */
 } NcapHelper;
 
 /* Each verb: argc/argv start at the verb name. Returns TRUE on success;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "security.h"
 
 static const char *const permissions[] = {
   "capture.stream",   /* stream verb */
@@ -295,4 +296,15 @@ ncap_policy_check(const NcapPolicy *policy, const NcapHelper *h,
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_PERMISSION,
               "permission denied: %s", perm);
   return FALSE;
+}
+
+gboolean
+ncap_policy_require(NcapHelper *h, const char *perm, GError **error)
+{
+  const NcapPolicy *policy = ncap_security_policy(h, error);
+  if (!policy)
+    return FALSE;
+  GError *denial = NULL;
+  ncap_policy_check(policy, h, perm, &denial);
+  return ncap_security_audit_decision(h, perm, denial, error);
 }

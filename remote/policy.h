@@ -62,4 +62,13 @@ gboolean ncap_policy_check(const NcapPolicy *policy, const NcapHelper *h,
 gboolean ncap_policy_check_file(int fd, const char *path, uid_t trusted_uid,
                                 GError **error);
 
+/* The check a verb makes before it opens anything: h->caller_name against
+ * perm in the policy of this request (ncap_security_policy), with the
+ * decision audited (ncap_security_audit_decision). Denials give
+ * NCAP_ERROR_PERMISSION "permission denied: <perm>"; an allowed audited
+ * verb (stream/start/stop/fetch/delete) is audited as "allowed". Fails
+ * closed (NCAP_ERROR_CONFIG) when the policy or the audit log could not be
+ * loaded. */
+gboolean ncap_policy_require(NcapHelper *h, const char *perm, GError **error);
+
 #endif

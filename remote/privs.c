@@ -104,19 +104,8 @@ fail(GError **error, const char *step)
 }
 
 gboolean
-ncap_privs_drop_all(NcapPrivsTarget target, GError **error)
+ncap_privs_drop_caps(GError **error)
 {
-  ncap_privs_init();
-  uid_t uid = target == NCAP_PRIVS_TO_CALLER ? privs.ruid : privs.euid;
-  gid_t gid = target == NCAP_PRIVS_TO_CALLER ? privs.rgid : privs.egid;
-
-  /* Ids first, while nothing else has changed: setresuid to one of our own
-   * real/effective/saved ids needs no capability. */
-  if (setresgid(gid, gid, gid) != 0)
-    return fail(error, "setresgid");
-  if (setresuid(uid, uid, uid) != 0)
-    return fail(error, "setresuid");
-
   /* The bounding set can only shrink with CAP_SETPCAP, which we never hold
    * (the file grants cap_net_raw only); try anyway for a root caller of an
    * unprivileged build. NO_NEW_PRIVS below makes it moot for any exec. */
@@ -143,6 +132,39 @@ ncap_privs_drop_all(NcapPrivsTarget target, GError **error)
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
     return fail(error, "PR_SET_DUMPABLE");
 
+  /* What the kernel reports is what counts. */
+  guint64 eff = 1, prm = 1, inh = 1;
+  if (!ncap_privs_read_status_caps("CapEff", &eff) ||
+      !ncap_privs_read_status_caps("CapPrm", &prm) ||
+      !ncap_privs_read_status_caps("CapInh", &inh) || eff != 0 || prm != 0 ||
+      inh != 0) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED,
+                "cannot drop privileges: CapEff %016" G_GINT64_MODIFIER
+                "x CapPrm %016" G_GINT64_MODIFIER "x CapInh %016"
+                G_GINT64_MODIFIER "x after the drop",
+                eff, prm, inh);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+ncap_privs_drop_all(NcapPrivsTarget target, GError **error)
+{
+  ncap_privs_init();
+  uid_t uid = target == NCAP_PRIVS_TO_CALLER ? privs.ruid : privs.euid;
+  gid_t gid = target == NCAP_PRIVS_TO_CALLER ? privs.rgid : privs.egid;
+
+  /* Ids first, while nothing else has changed: setresuid to one of our own
+   * real/effective/saved ids needs no capability. */
+  if (setresgid(gid, gid, gid) != 0)
+    return fail(error, "setresgid");
+  if (setresuid(uid, uid, uid) != 0)
+    return fail(error, "setresuid");
+
+  if (!ncap_privs_drop_caps(error))
+    return FALSE;
+
   /* Trust, but verify: what the kernel reports is what counts. */
   uid_t r, e, s;
   gid_t gr, ge, gs;
@@ -152,15 +174,6 @@ ncap_privs_drop_all(NcapPrivsTarget target, GError **error)
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED,
                 "cannot drop privileges: ids are %u/%u/%u, wanted %u",
                 (unsigned)r, (unsigned)e, (unsigned)s, (unsigned)uid);
-    return FALSE;
-  }
-  guint64 eff = 1, prm = 1;
-  if (!ncap_privs_read_status_caps("CapEff", &eff) ||
-      !ncap_privs_read_status_caps("CapPrm", &prm) || eff != 0 || prm != 0) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED,
-                "cannot drop privileges: CapEff %016" G_GINT64_MODIFIER
-                "x CapPrm %016" G_GINT64_MODIFIER "x after the drop",
-                eff, prm);
     return FALSE;
   }
   return TRUE;

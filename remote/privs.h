@@ -47,10 +47,19 @@ typedef enum {
 /* Drop every privilege for good: clear all capability sets (permitted,
  * effective, inheritable), the ambient set, the bounding set where allowed,
  * PR_SET_NO_NEW_PRIVS, not dumpable, setresgid/setresuid so real = effective
- * = saved. Then checks that /proc/self/status shows CapEff and CapPrm 0 and
- * that the uids are what was asked. Error NCAP_ERROR_FAILED naming the step
+ * = saved (ids first, then ncap_privs_drop_caps). Then checks that
+ * /proc/self/status shows CapEff, CapPrm and CapInh 0 and that the uids are
+ * what was asked. Error NCAP_ERROR_FAILED naming the step
  * that failed; the caller must then stop (no capture may go on). */
 gboolean ncap_privs_drop_all(NcapPrivsTarget target, GError **error);
+
+/* The capability half of ncap_privs_drop_all, for a process whose ids are
+ * already what they should be (the uploader, forked by the worker after its
+ * drop): clear the bounding set where allowed, the ambient set and every
+ * capability set, PR_SET_NO_NEW_PRIVS, not dumpable; then check that
+ * /proc/self/status shows CapEff, CapPrm and CapInh 0. Error
+ * NCAP_ERROR_FAILED naming the step that failed. */
+gboolean ncap_privs_drop_caps(GError **error);
 
 /* Read "CapEff:" (or another key) of /proc/self/status as a number.
  * Returns FALSE when it cannot be read. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Security glue of nodecap-helper (see security.h). One process serves one
- * request, so what init learns (policy, audit fd, the request) is kept in
- * one process-wide record rather than threaded through every verb. */
+/* Security glue of nodecap-helper (see security.h). What init learns about
+ * the request (policy, audit fd, the request itself) is kept in the
+ * NcapSecurity record of the NcapHelper every verb already receives. */
 #include "security.h"
 
 #include <errno.h>
@@ -35,7 +35,7 @@
 #define DEFAULT_BUFFER_MB 64
 #define MAX_BUFFER_MB 4096
 
-static struct {
+struct NcapSecurity {
   NcapPolicy *policy;
   GError *policy_error;
   NcapAudit *audit;
@@ -50,7 +50,19 @@ static struct {
   bool checked;           /* a permission check ran */
   bool denial_logged;     /* the final error is a logged denial/refusal */
   int slot_fd;
-} sec = {.slot_fd = -1};
+};
+
+/* The state of h's request; made on first use, so a verb called without
+ * ncap_security_init (a unit test) still finds one. */
+static NcapSecurity *
+sec_of(NcapHelper *h)
+{
+  if (!h->security) {
+    h->security = g_new0(NcapSecurity, 1);
+    h->security->slot_fd = -1;
+  }
+  return h->security;
+}
 
 static const char *const audited_verbs[] = {
   "stream", "start", "stop", "fetch", "delete", NULL,
@@ -66,17 +78,18 @@ static void
 audit_event(NcapHelper *h, const char *verb, const char *const *args,
             const char *result, const char *reason, GError **error)
 {
+  NcapSecurity *sec = sec_of(h);
   NcapAuditEvent ev = {
     .user = h->caller_name,
     .uid = h->caller_uid,
-    .account = sec.account,
-    .verb = verb ? verb : sec.verb,
-    .args = args ? args : (const char *const *)sec.args,
+    .account = sec->account,
+    .verb = verb ? verb : sec->verb,
+    .args = args ? args : (const char *const *)sec->args,
     .result = result,
     .reason = reason,
-    .ssh_connection = sec.ssh_connection,
+    .ssh_connection = sec->ssh_connection,
   };
-  ncap_audit_log(sec.audit, &ev, error);
+  ncap_audit_log(sec->audit, &ev, error);
 }
 
 /* The one place that reads the environment for paths: only when the kernel
@@ -237,33 +250,35 @@ check_as(NcapHelper *h, const char *name, GError **error)
 static void
 load_policy(NcapHelper *h)
 {
+  NcapSecurity *sec = sec_of(h);
   g_autofree char *path = g_build_filename(h->sysconfdir, "policy.conf", NULL);
   uid_t trusted = h->secure ? (uid_t)-1 : h->caller_uid;
-  g_clear_error(&sec.policy_error);
-  sec.policy = ncap_policy_load(path, trusted, &sec.policy_error);
+  g_clear_error(&sec->policy_error);
+  sec->policy = ncap_policy_load(path, trusted, &sec->policy_error);
 }
 
 static void
-remember_request(int argc, char **argv)
+remember_request(NcapSecurity *sec, int argc, char **argv)
 {
   int vi = ncap_sshcmd_find_verb(argc, argv);
-  g_free(sec.verb);
-  g_strfreev(sec.args);
-  sec.verb = g_strdup(vi > 0 ? argv[vi] : (argc > 1 ? argv[1] : ""));
+  g_free(sec->verb);
+  g_strfreev(sec->args);
+  sec->verb = g_strdup(vi > 0 ? argv[vi] : (argc > 1 ? argv[1] : ""));
   GPtrArray *a = g_ptr_array_new();
   for (int i = 1; i < argc; i++)
     if (i != vi)
       g_ptr_array_add(a, g_strdup(argv[i]));
   g_ptr_array_add(a, NULL);
-  sec.args = (char **)g_ptr_array_free(a, FALSE);
+  sec->args = (char **)g_ptr_array_free(a, FALSE);
 }
 
 gboolean
 ncap_security_init(NcapHelper *h, int *argc, char ***argv, GError **error)
 {
+  NcapSecurity *sec = sec_of(h);
   ncap_privs_init();
   /* Read what sshd gave us before the environment may be cleared. */
-  sec.ssh_connection = g_strdup(g_getenv("SSH_CONNECTION"));
+  sec->ssh_connection = g_strdup(g_getenv("SSH_CONNECTION"));
   g_autofree char *original = g_strdup(g_getenv("SSH_ORIGINAL_COMMAND"));
 
   h->caller_uid = ncap_privs_caller_uid();
@@ -278,17 +293,17 @@ ncap_security_init(NcapHelper *h, int *argc, char ***argv, GError **error)
   /* The stream verb leaves its own SSH session out of the capture using
    * SSH_CONNECTION: keep it across the clearing, but only well formed (it
    * shapes nothing but the caller's own capture filter). */
-  if (h->secure && sec.ssh_connection) {
+  if (h->secure && sec->ssh_connection) {
     g_autofree char *ip = NULL;
     guint port = 0;
-    if (ncap_audit_parse_peer(sec.ssh_connection, &ip, &port))
-      g_setenv("SSH_CONNECTION", sec.ssh_connection, TRUE);
+    if (ncap_audit_parse_peer(sec->ssh_connection, &ip, &port))
+      g_setenv("SSH_CONNECTION", sec->ssh_connection, TRUE);
   }
 
-  remember_request(*argc, *argv);
-  sec.audit = ncap_audit_open(h->auditlog, &sec.audit_error);
-  if (!sec.audit) /* still log to syslog; audited verbs will fail closed */
-    sec.audit = ncap_audit_open(NULL, NULL);
+  remember_request(sec, *argc, *argv);
+  sec->audit = ncap_audit_open(h->auditlog, &sec->audit_error);
+  if (!sec->audit) /* still log to syslog; audited verbs will fail closed */
+    sec->audit = ncap_audit_open(NULL, NULL);
 
   g_autofree char *conf_path = g_build_filename(h->sysconfdir, "nodecap.conf", NULL);
   h->config = load_config(h, conf_path, error);
@@ -319,7 +334,7 @@ ncap_security_init(NcapHelper *h, int *argc, char ***argv, GError **error)
                 "--ssh and --as are only for an authorized_keys forced "
                 "command: command=\"nodecap-helper --ssh [--as NAME]\"");
     audit_event(h, "ssh", NULL, "refused", (*error)->message, NULL);
-    sec.denial_logged = true;
+    sec->denial_logged = true;
     return FALSE;
   }
   if (!ssh) {
@@ -331,11 +346,11 @@ ncap_security_init(NcapHelper *h, int *argc, char ***argv, GError **error)
   if (as) {
     if (!check_as(h, as, error)) {
       audit_event(h, "ssh", NULL, "refused", (*error)->message, NULL);
-      sec.denial_logged = true;
+      sec->denial_logged = true;
       return FALSE;
     }
-    sec.account = h->caller_name;
-    sec.as_name = g_strdup(as);
+    sec->account = h->caller_name;
+    sec->as_name = g_strdup(as);
     h->caller_name = g_strdup(as);
   }
   int vi = -1;
@@ -343,55 +358,54 @@ ncap_security_init(NcapHelper *h, int *argc, char ***argv, GError **error)
   if (!cmd) {
     const char *raw[] = {original ? original : "", NULL};
     audit_event(h, "ssh", raw, "refused", (*error)->message, NULL);
-    sec.denial_logged = true;
+    sec->denial_logged = true;
     return FALSE;
   }
   /* Keep the real program path as argv[0]: messages name the binary. */
   g_free(cmd[0]);
   cmd[0] = g_strdup(av[0]);
-  sec.argv_owned = cmd;
+  sec->argv_owned = cmd;
   gsize ncmd = g_strv_length(cmd) + 1;
-  sec.argv_strings = g_new(char *, ncmd);
-  memcpy(sec.argv_strings, cmd, sizeof(char *) * ncmd);
+  sec->argv_strings = g_new(char *, ncmd);
+  memcpy(sec->argv_strings, cmd, sizeof(char *) * ncmd);
   *argv = cmd;
   *argc = (int)g_strv_length(cmd);
-  remember_request(*argc, *argv);
+  remember_request(sec, *argc, *argv);
   load_policy(h);
   return TRUE;
 }
 
-static gboolean
-ensure_policy(NcapHelper *h, GError **error)
+const NcapPolicy *
+ncap_security_policy(NcapHelper *h, GError **error)
 {
-  if (sec.policy)
-    return TRUE;
-  if (!sec.policy_error)
+  NcapSecurity *sec = sec_of(h);
+  sec->checked = true;
+  if (!sec->policy && !sec->policy_error)
     load_policy(h);
-  if (sec.policy)
-    return TRUE;
-  g_propagate_error(error, g_error_copy(sec.policy_error));
-  return FALSE;
+  if (sec->policy)
+    return sec->policy;
+  g_propagate_error(error, g_error_copy(sec->policy_error));
+  audit_event(h, NULL, NULL, "error", sec->policy_error->message, NULL);
+  sec->denial_logged = true;
+  return NULL;
 }
 
 gboolean
-ncap_policy_require(NcapHelper *h, const char *perm, GError **error)
+ncap_security_audit_decision(NcapHelper *h, const char *perm, GError *denial,
+                             GError **error)
 {
-  sec.checked = true;
-  bool audited = verb_is_audited(sec.verb);
-  if (!ensure_policy(h, error)) {
-    audit_event(h, NULL, NULL, "error", (*error)->message, NULL);
-    sec.denial_logged = true;
-    return FALSE;
-  }
-  if (!ncap_policy_check(sec.policy, h, perm, error)) {
-    audit_event(h, NULL, NULL, "denied", (*error)->message, NULL);
-    sec.denial_logged = true;
+  NcapSecurity *sec = sec_of(h);
+  bool audited = verb_is_audited(sec->verb);
+  if (denial) {
+    audit_event(h, NULL, NULL, "denied", denial->message, NULL);
+    sec->denial_logged = true;
+    g_propagate_error(error, denial);
     return FALSE;
   }
   /* Fail closed: an audited action does not run unaudited. */
-  if (audited && sec.audit_error) {
-    g_propagate_error(error, g_error_copy(sec.audit_error));
-    sec.denial_logged = true;
+  if (audited && sec->audit_error) {
+    g_propagate_error(error, g_error_copy(sec->audit_error));
+    sec->denial_logged = true;
     return FALSE;
   }
   g_autoptr(GError) werr = NULL;
@@ -399,7 +413,7 @@ ncap_policy_require(NcapHelper *h, const char *perm, GError **error)
   audit_event(h, NULL, NULL, "allowed", why, audited ? &werr : NULL);
   if (werr) {
     g_propagate_error(error, g_steal_pointer(&werr));
-    sec.denial_logged = true;
+    sec->denial_logged = true;
     return FALSE;
   }
   return TRUE;
@@ -437,7 +451,8 @@ ncap_security_buffer_size(NcapHelper *h)
 gboolean
 ncap_security_rate_simple(NcapHelper *h, GError **error)
 {
-  g_autofree char *key = ncap_ratelimit_key(h->caller_uid, sec.as_name);
+  NcapSecurity *sec = sec_of(h);
+  g_autofree char *key = ncap_ratelimit_key(h->caller_uid, sec->as_name);
   return ncap_ratelimit_take_simple(h->statedir, key,
                                     ncap_security_simple_interval(h),
                                     g_get_real_time() / G_USEC_PER_SEC, error);
@@ -446,36 +461,35 @@ ncap_security_rate_simple(NcapHelper *h, GError **error)
 gboolean
 ncap_security_stream_slot(NcapHelper *h, GError **error)
 {
-  if (sec.slot_fd >= 0)
+  NcapSecurity *sec = sec_of(h);
+  if (sec->slot_fd >= 0)
     return TRUE;
-  g_autofree char *key = ncap_ratelimit_key(h->caller_uid, sec.as_name);
-  sec.slot_fd = ncap_ratelimit_stream_slot(h->statedir, key, h->caller_name,
+  g_autofree char *key = ncap_ratelimit_key(h->caller_uid, sec->as_name);
+  sec->slot_fd = ncap_ratelimit_stream_slot(h->statedir, key, h->caller_name,
                                            ncap_security_max_streams(h), error);
-  return sec.slot_fd >= 0;
+  return sec->slot_fd >= 0;
 }
 
 void
 ncap_security_finish(NcapHelper *h, const GError *error)
 {
-  if ((sec.checked || verb_is_audited(sec.verb)) && !sec.denial_logged)
+  NcapSecurity *sec = sec_of(h);
+  if ((sec->checked || verb_is_audited(sec->verb)) && !sec->denial_logged)
     audit_event(h, NULL, NULL, error ? "error" : "ok",
                 error ? error->message : NULL, NULL);
-  ncap_policy_free(sec.policy);
-  ncap_audit_free(sec.audit);
-  g_clear_error(&sec.policy_error);
-  g_clear_error(&sec.audit_error);
-  g_clear_pointer(&sec.ssh_connection, g_free);
-  g_clear_pointer(&sec.verb, g_free);
-  g_clear_pointer(&sec.args, g_strfreev);
-  g_clear_pointer(&sec.as_name, g_free);
-  g_clear_pointer(&sec.account, g_free);
-  if (sec.slot_fd >= 0)
-    close(sec.slot_fd);
-  sec.policy = NULL;
-  sec.audit = NULL;
-  sec.slot_fd = -1;
-  sec.checked = sec.denial_logged = false;
+  ncap_policy_free(sec->policy);
+  ncap_audit_free(sec->audit);
+  g_clear_error(&sec->policy_error);
+  g_clear_error(&sec->audit_error);
+  g_clear_pointer(&sec->ssh_connection, g_free);
+  g_clear_pointer(&sec->verb, g_free);
+  g_clear_pointer(&sec->args, g_strfreev);
+  g_clear_pointer(&sec->as_name, g_free);
+  g_clear_pointer(&sec->account, g_free);
+  if (sec->slot_fd >= 0)
+    close(sec->slot_fd);
   /* Last call of main: nothing uses argv after this. */
-  g_clear_pointer(&sec.argv_strings, g_strfreev);
-  g_clear_pointer(&sec.argv_owned, g_free);
+  g_clear_pointer(&sec->argv_strings, g_strfreev);
+  g_clear_pointer(&sec->argv_owned, g_free);
+  g_clear_pointer(&h->security, g_free);
 }

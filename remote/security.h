@@ -9,8 +9,10 @@
  *   if (!ncap_security_init(&h, &argc, &argv, &error)) -> print, exit
  *   ... dispatch the verb ...
  *   ncap_security_finish(&h, error);            // audits the result
- * In a verb, before it opens anything:
+ * In a verb, before it opens anything (policy.h):
  *   if (!ncap_policy_require(h, "capture.stream", error)) return FALSE;
+ * What this module learns about the request lives in h->security, freed by
+ * ncap_security_finish.
  *
  * nodecap.conf keys read here (all optional):
  *   [ssh]     shared_account = capture   (the account whose keys carry --as)
@@ -26,6 +28,7 @@
 
 #include "helper.h"
 #include "options.h"
+#include "policy.h"
 #include "privs.h"
 
 /* Fill h's caller, secure, forced_command and path fields and h->config;
@@ -39,12 +42,18 @@
 gboolean ncap_security_init(NcapHelper *h, int *argc, char ***argv,
                             GError **error);
 
-/* Check perm for the caller. Denials are audited and give
- * NCAP_ERROR_PERMISSION "permission denied: <perm>"; an allowed audited
- * verb (stream/start/stop/fetch/delete) is audited as "allowed". Fails
- * closed (NCAP_ERROR_CONFIG) when the policy or the audit log could not be
- * loaded. */
-gboolean ncap_policy_require(NcapHelper *h, const char *perm, GError **error);
+/* For ncap_policy_require (policy.c): the policy of this request, loaded
+ * once. Marks that a permission check ran (so the outcome is audited). When
+ * it cannot be loaded: NULL, the load error (NCAP_ERROR_CONFIG), audited as
+ * "error". Transfer none. */
+const NcapPolicy *ncap_security_policy(NcapHelper *h, GError **error);
+
+/* For ncap_policy_require: audit the decision on perm. denial (transfer
+ * full) is the refusal, or NULL when the policy grants perm; it is audited
+ * "denied" and propagated. A grant of an audited verb is audited "allowed"
+ * and fails closed when the audit log cannot be written. */
+gboolean ncap_security_audit_decision(NcapHelper *h, const char *perm, GError *denial,
+                                      GError **error);
 
 /* One simple request per interval per user ([rate] simple_interval). Call
  * for --type simple after the policy check. NCAP_ERROR_BUSY with the wait. */

@@ -48,7 +48,7 @@ static const OptSpec global_opts[] = {
 /* Not --ignore-stdin: over SSH the end of input is how a stream ends. */
 static const OptSpec stream_opts[] = {
   CAPTURE_OPTS, {"--stall-timeout", V_NUM}, {"--no-exclude-ssh", V_NONE},
-  {NULL, V_NONE},
+  {"--client-acks", V_NONE}, {NULL, V_NONE},
 };
 static const OptSpec start_opts[] = {
   CAPTURE_OPTS, {"--max-size", V_NUM}, {"--file-size", V_NUM},

@@ -23,6 +23,7 @@
 #include "fdio.h"
 #include "helper.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "pcapng.h"
 #include "queue.h"
 #include "security.h"
@@ -39,10 +40,14 @@
  * under tshark lost 25 % that way, as osdrop). */
 #define QUEUE_MIN_FREE (2 * NCAP_CAPTURE_BLOCK_MAX)
 /* ISBs go out periodically: tshark closes the fifo before it signals the
- * extcap, so an ISB written only at the very end is lost (FACTS.md). */
+ * extcap, so an ISB written only at the very end is lost (docs/wireshark-facts.md). */
 #define ISB_PERIOD_US (1 * G_USEC_PER_SEC)
 /* At the end, how long to keep trying to hand over what is queued. */
 #define DRAIN_US (2 * G_USEC_PER_SEC)
+/* At a stop, how long at most to keep reading the kernel ring for the
+ * blocks it held (a partly filled one retires within
+ * NCAP_CAPTURE_RETIRE_MS): well inside the client's own 3 s drain. */
+#define RING_DRAIN_US (500 * 1000)
 
 /* Headers and ISBs may use this last part of the queue, packets not. */
 #define QUEUE_TAIL_KEEP (1u << 20)
@@ -116,11 +121,38 @@ signal_fd_setup(sigset_t *old)
   return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* The stop: every packet the kernel held when it came goes into the
+ * stream (docs/reliability.md "Stop"). Keep reading the ring, and writing
+ * the queue so it has room, until every block open at the stop has
+ * retired and been read, or RING_DRAIN_US; what is still in the ring then
+ * is counted as dropped. FALSE only on a capture error. */
+static gboolean
+drain_ring(NcapCapture *cap, NcapQueue *q, int out_fd, GError **error)
+{
+  ncap_capture_stop(cap);
+  gint64 deadline = g_get_monotonic_time() + RING_DRAIN_US;
+  while (!ncap_capture_drained(cap) && g_get_monotonic_time() < deadline) {
+    gboolean room = ncap_queue_room(q) >= QUEUE_MIN_FREE;
+    struct pollfd pfd[2] = {
+      { room ? ncap_capture_fd(cap) : -1, POLLIN, 0 },
+      { ncap_queue_len(q) > 0 ? out_fd : -1, POLLOUT, 0 },
+    };
+    (void)poll(pfd, 2, 10);
+    if (room && ncap_capture_dispatch_into(cap, queue_reserve, queue_commit, q, error) < 0)
+      return FALSE;
+    if (ncap_queue_len(q) > 0 &&
+        ncap_queue_flush(q, out_fd, NULL) < 0)
+      break;
+  }
+  ncap_capture_discard_rest(cap);
+  return TRUE;
+}
+
 gboolean
 ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
 {
   NcapCaptureArgs args = { 0 };
-  gboolean no_exclude = FALSE, ignore_stdin = FALSE;
+  gboolean no_exclude = FALSE, ignore_stdin = FALSE, client_acks = FALSE;
   char *node_opt = NULL;
   g_autofree GOptionEntry *cap_entries = ncap_capture_option_entries(&args, false, true);
   GOptionEntry entries[] = {
@@ -130,6 +162,9 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
       "Also capture this SSH session's own packets", NULL },
     { "ignore-stdin", 0, 0, G_OPTION_ARG_NONE, &ignore_stdin,
       "Do not stop at stdin EOF (local use with </dev/null)", NULL },
+    { "client-acks", 0, 0, G_OPTION_ARG_NONE, &client_acks,
+      "The reader acknowledges on stdin every second: stop when it has not "
+      "for --stall-timeout seconds", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- capture now, pcapng to stdout");
@@ -151,11 +186,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   /* Policy before anything else: a denied call opens nothing. */
   if (!ncap_policy_require(h, "capture.stream", error))
     goto out;
-  if (!g_option_context_parse(ctx, &argc, &argv, error)) {
-    if (*error)
-      (*error)->domain = NCAP_ERROR, (*error)->code = NCAP_ERROR_INVALID;
+  if (!ncap_goption_parse(ctx, NULL, &argc, &argv, error))
     goto out;
-  }
   if (argc > 1) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
                 "stream: unexpected argument \"%s\"", argv[1]);
@@ -210,6 +242,10 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     queue_put_block(q, ba);
 
   gint64 last_progress = g_get_monotonic_time();
+  /* With --client-acks, the reader's last byte on stdin: after a cut, sshd
+   * and the channel window go on taking our output for a minute
+   * (docs/reliability.md "Cut"), but nothing comes back. */
+  gint64 last_ack = last_progress;
   gint64 next_isb = last_progress + ISB_PERIOD_US;
   gboolean stdin_open = !ignore_stdin;
   gboolean done = FALSE, reader_gone = FALSE;
@@ -246,6 +282,8 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
       ssize_t r = read(STDIN_FILENO, junk, sizeof junk);
       if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
         why = "end of input", done = TRUE, stdin_open = FALSE;
+      else if (r > 0)
+        last_ack = g_get_monotonic_time();
     }
     if (i_out >= 0 && (pfd[i_out].revents & (POLLERR | POLLHUP)) &&
         !(pfd[i_out].revents & POLLOUT)) {
@@ -291,8 +329,17 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
     } else {
       last_progress = now;
     }
+    if (client_acks && stdin_open && !done &&
+        (guint64)(now - last_ack) >= stall_us) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
+                  "output stalled: no acknowledgement from the reader for %"
+                  G_GUINT64_FORMAT " s; stopping", opts.stall_timeout);
+      goto out;
+    }
   }
 
+  if (!reader_gone && !drain_ring(cap, q, out_fd, error))
+    goto out;
   if (!reader_gone) {
     /* Final statistics, then hand over what is queued, briefly: after
      * stdin EOF the channel is usually gone and writes fail fast. */

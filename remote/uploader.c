@@ -7,14 +7,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <dirent.h>
 
+#include "fdio.h"
 #include "ncap-error.h"
+#include "privs.h"
 
 /* ---- record ------------------------------------------------------------- */
 
@@ -314,56 +313,10 @@ ncap_uploader_isolate(const int *keep, int n_keep, GError **error)
       return isolate_fail(error, "dup2");
   /* Every other descriptor goes: whatever the parent had open (a capture
    * handle, the run lock, the audit log) is none of our business. */
-  g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
-  DIR *d = opendir("/proc/self/fd");
-  if (!d)
-    return isolate_fail(error, "/proc/self/fd");
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (!g_ascii_isdigit(e->d_name[0]))
-      continue;
-    int fd = atoi(e->d_name);
-    if (fd > 2 && fd != dirfd(d))
-      g_array_append_val(fds, fd);
-  }
-  closedir(d);
-  for (guint i = 0; i < fds->len; i++) {
-    int fd = g_array_index(fds, int, i);
-    bool kept = false;
-    for (int k = 0; k < n_keep; k++)
-      kept = kept || keep[k] == fd;
-    if (!kept)
-      close(fd);
-  }
-
-  /* No capability, now or ever. */
-  for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
-    if (cap_get_bound(c) == 1)
-      (void)cap_drop_bound(c); /* needs CAP_SETPCAP: may fail, harmless */
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
-    return isolate_fail(error, "clear ambient capabilities");
-  cap_t none = cap_init();
-  if (!none)
-    return isolate_fail(error, "cap_init");
-  int rc = cap_set_proc(none);
-  cap_free(none);
-  if (rc != 0)
-    return isolate_fail(error, "drop capabilities");
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-    return isolate_fail(error, "no_new_privs");
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-    return isolate_fail(error, "not dumpable");
-  /* Check it stuck: what the kernel shows is the truth. */
-  cap_t now = cap_get_proc();
-  cap_t empty = cap_init();
-  int differ = now && empty ? cap_compare(now, empty) : 1;
-  cap_free(now);
-  cap_free(empty);
-  if (differ) {
-    errno = EPERM;
-    return isolate_fail(error, "capabilities still held");
-  }
-  return TRUE;
+  if (!ncap_fd_close_all_except(keep, n_keep))
+    return isolate_fail(error, "close descriptors");
+  /* No capability, now or ever: the helper's one drop, checked by it. */
+  return ncap_privs_drop_caps(error);
 }
 
 /* ---- running ------------------------------------------------------------ */
@@ -762,8 +715,8 @@ ncap_job_uploads_finish(NcapJobUploads *u, GPtrArray *ring_files)
   g_free(u);
 }
 
-static NcapUploadRecord *
-load_for(NcapHelper *h, const NcapJob *job)
+NcapUploadRecord *
+ncap_job_uploads_load(NcapHelper *h, const NcapJob *job)
 {
   if (!request_destination(job, NULL))
     return NULL;
@@ -773,74 +726,6 @@ load_for(NcapHelper *h, const NcapJob *job)
   NcapUploadRecord *r = ncap_upload_record_load(fd, job->id, NULL);
   close(fd);
   return r;
-}
-
-JsonNode *
-ncap_job_uploads_to_json(NcapHelper *h, const NcapJob *job)
-{
-  JsonNode *node = ncap_job_to_json(job);
-  g_autoptr(NcapUploadRecord) rec = load_for(h, job);
-  if (!rec || !JSON_NODE_HOLDS_OBJECT(node))
-    return node;
-  JsonObject *o = json_node_get_object(node);
-  json_object_set_member(o, "upload", ncap_upload_record_to_json(rec));
-  /* Each file of the job says its own state, as the issue asks. */
-  JsonNode *files = json_object_get_member(o, "files");
-  if (files && JSON_NODE_HOLDS_ARRAY(files)) {
-    JsonArray *a = json_node_get_array(files);
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-      JsonObject *fo = json_array_get_object_element(a, i);
-      const char *name = fo ? obj_str(fo, "name") : NULL;
-      NcapUploadFile *f = name ? ncap_upload_record_find(rec, name) : NULL;
-      g_autofree char *st = f ? ncap_upload_file_state_string(f) : g_strdup("pending");
-      if (fo)
-        json_object_set_string_member(fo, "upload", st);
-    }
-  }
-  return node;
-}
-
-void
-ncap_job_uploads_print(NcapHelper *h, const NcapJob *job, bool json)
-{
-  g_autoptr(NcapUploadRecord) rec = load_for(h, job);
-  if (json) {
-    g_autoptr(JsonNode) node = ncap_job_uploads_to_json(h, job);
-    g_autofree char *text = json_to_string(node, TRUE);
-    printf("%s\n", text);
-  } else {
-    g_autofree char *text = ncap_job_describe(job);
-    fputs(text, stdout);
-    if (rec) {
-      printf("destination:  %s%s\n", rec->destination,
-             rec->delete_after ? " (local files removed once uploaded)" : "");
-      for (guint i = 0; i < job->files->len; i++) {
-        NcapJobFile *jf = g_ptr_array_index(job->files, i);
-        NcapUploadFile *f = ncap_upload_record_find(rec, jf->name);
-        g_autofree char *st = f ? ncap_upload_file_state_string(f) : g_strdup("pending");
-        printf("  upload %s: %s\n", jf->name, st);
-        if (f && f->state == NCAP_UPLOAD_PENDING && f->reason)
-          printf("    (%s)\n", f->reason);
-      }
-    }
-  }
-  fflush(stdout);
-}
-
-char *
-ncap_job_uploads_summary(NcapHelper *h, const NcapJob *job)
-{
-  g_autoptr(NcapUploadRecord) rec = load_for(h, job);
-  if (!rec)
-    return g_strdup("");
-  guint n[3] = { 0, 0, 0 };
-  for (guint i = 0; i < job->files->len; i++) {
-    NcapJobFile *jf = g_ptr_array_index(job->files, i);
-    NcapUploadFile *f = ncap_upload_record_find(rec, jf->name);
-    n[f ? f->state : NCAP_UPLOAD_PENDING]++;
-  }
-  return g_strdup_printf("  upload: %u uploaded, %u pending, %u failed",
-                         n[NCAP_UPLOAD_UPLOADED], n[NCAP_UPLOAD_PENDING], n[NCAP_UPLOAD_FAILED]);
 }
 
 void

@@ -99,9 +99,10 @@ typedef struct {
 gboolean ncap_uploader_check(const NcapS3Settings *settings, const char *destination,
                              uid_t trusted_uid, gid_t reader_gid, GError **error);
 
-/* Close every descriptor but keep[] (and 0-2, re-pointed at /dev/null),
- * drop every capability, set no_new_privs. Call in the uploader process
- * before any network use. */
+/* Close every descriptor but keep[] (and 0-2, re-pointed at /dev/null:
+ * ncap_fd_close_all_except), drop every capability and set no_new_privs
+ * (ncap_privs_drop_caps). Call in the uploader process before any network
+ * use. */
 gboolean ncap_uploader_isolate(const int *keep, int n_keep, GError **error);
 
 /* Upload files read from feed_fd, one line each: "<seq> <name>\n" or
@@ -144,13 +145,9 @@ bool ncap_job_uploads_may_have_removed(const NcapJobUploads *u, const char *name
  * free. */
 void ncap_job_uploads_finish(NcapJobUploads *u, GPtrArray *ring_files);
 
-/* `status`/`list`: print a job with its upload states (text: a section
- * after the record; JSON: the record with "upload" members). */
-void ncap_job_uploads_print(NcapHelper *h, const NcapJob *job, bool json);
-/* JSON of a job with its upload states. Transfer full. */
-JsonNode *ncap_job_uploads_to_json(NcapHelper *h, const NcapJob *job);
-/* " upload: N uploaded, N pending, N failed" or "" (list rows). Transfer full. */
-char *ncap_job_uploads_summary(NcapHelper *h, const NcapJob *job);
+/* The upload record of a job that names a destination, or NULL (none, or
+ * unreadable). Shown by upload-status.h. Transfer full. */
+NcapUploadRecord *ncap_job_uploads_load(NcapHelper *h, const NcapJob *job);
 /* `delete`: remove the job's upload record. */
 void ncap_job_uploads_forget(NcapHelper *h, const char *job_id);
 

@@ -8,6 +8,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "uploader.h"
 #include "security.h"
 
@@ -15,7 +16,6 @@ gboolean
 ncap_verb_delete(NcapHelper *h, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE, all = FALSE;
-  g_autoptr(GError) local = NULL;
   const GOptionEntry entries[] = {
       {"all", 0, 0, G_OPTION_ARG_NONE, &all, "Delete every finished job", NULL},
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the deleted ids as JSON", NULL},
@@ -24,10 +24,8 @@ ncap_verb_delete(NcapHelper *h, int argc, char **argv, GError **error)
   g_autoptr(GOptionContext) ctx =
       g_option_context_new("ID|--all - delete finished saved jobs and their files");
   g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "delete: %s", local->message);
+  if (!ncap_goption_parse(ctx, "delete", &argc, &argv, error))
     return FALSE;
-  }
   h->json = h->json || json;
   if ((all && argc != 1) || (!all && argc != 2)) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,

@@ -16,6 +16,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "security.h"
 
 #define FETCH_CHUNK (1024 * 1024)
@@ -33,7 +34,6 @@ write_all(int fd, const guint8 *p, gsize len, GError **error)
 gboolean
 ncap_verb_fetch(NcapHelper *h, int argc, char **argv, GError **error)
 {
-  g_autoptr(GError) local = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Accepted for symmetry (output is the file)", NULL},
@@ -42,10 +42,8 @@ ncap_verb_fetch(NcapHelper *h, int argc, char **argv, GError **error)
   g_autoptr(GOptionContext) ctx = g_option_context_new(
       "ID [FILE] - write a saved file to stdout (FILE: a name from `status ID`)");
   g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "fetch: %s", local->message);
+  if (!ncap_goption_parse(ctx, "fetch", &argc, &argv, error))
     return FALSE;
-  }
   if (argc < 2 || argc > 3) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "fetch: give a job id and optionally a file name");
     return FALSE;

@@ -9,6 +9,7 @@
 
 #include "helper.h"
 #include "ncap-error.h"
+#include "goption.h"
 
 static char *
 addr_text(const struct sockaddr *sa)
@@ -35,11 +36,8 @@ ncap_verb_interfaces(NcapHelper *h, int argc, char **argv, GError **error)
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- list capturable interfaces");
   g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, error)) {
-    (*error)->domain = NCAP_ERROR;
-    (*error)->code = NCAP_ERROR_INVALID;
+  if (!ncap_goption_parse(ctx, NULL, &argc, &argv, error))
     return FALSE;
-  }
   if (argc > 1) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
                 "interfaces: unexpected argument \"%s\"", argv[1]);

@@ -7,24 +7,22 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
-#include "uploader.h"
+#include "goption.h"
+#include "upload-status.h"
 #include "security.h"
 
 gboolean
 ncap_verb_list(NcapHelper *h, int argc, char **argv, GError **error)
 {
   gboolean json = FALSE;
-  g_autoptr(GError) local = NULL;
   const GOptionEntry entries[] = {
       {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON array of job records", NULL},
       {NULL, 0, 0, 0, NULL, NULL, NULL},
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new("- list the saved jobs of this node");
   g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "list: %s", local->message);
+  if (!ncap_goption_parse(ctx, "list", &argc, &argv, error))
     return FALSE;
-  }
   h->json = h->json || json;
   if (argc > 1) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "list: unexpected argument");

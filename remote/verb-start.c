@@ -12,7 +12,9 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
+#include "goption.h"
 #include "security.h"
+#include "upload-status.h"
 #include "uploader.h"
 #include "worker.h"
 
@@ -75,7 +77,6 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
   g_autofree char *destination = NULL;
   gboolean upload_delete = FALSE;
   int lock_fd = -1;
-  g_autoptr(GError) local = NULL;
   g_autoptr(NcapJobStore) store = NULL;
   g_autoptr(NcapJob) job = NULL;
   g_autofree GOptionEntry *entries = ncap_capture_option_entries(&args, true, false);
@@ -100,10 +101,8 @@ ncap_verb_start(NcapHelper *h, int argc, char **argv, GError **error)
       "captures directory; see `status`, `list`, `fetch`, `delete`.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, extra, NULL);
-  if (!g_option_context_parse(ctx, &argc, &argv, &local)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "start: %s", local->message);
+  if (!ncap_goption_parse(ctx, "start", &argc, &argv, error))
     goto out;
-  }
   if (argc > 1) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "start: unexpected argument \"%s\"",
                 argv[1]);

@@ -8,7 +8,7 @@
 #include "job.h"
 #include "jobstore.h"
 #include "ncap-error.h"
-#include "uploader.h"
+#include "upload-status.h"
 #include "security.h"
 
 gboolean

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "fdio.h"
 #include "ncap-error.h"
 #include "privs.h"
 #include "security.h"
@@ -35,6 +36,9 @@ ncap_worker_ring_geometry(const NcapCaptureOpts *opts, guint64 *file_bytes,
   *file_bytes = file_mb * MB;
   *max_files = (guint)((max_mb + file_mb - 1) / file_mb);
 }
+
+/* How long at most the stop keeps reading the kernel ring. */
+#define NCAP_WORKER_RING_DRAIN_US (1 * G_USEC_PER_SEC)
 
 typedef struct {
   NcapCapture *cap;
@@ -79,42 +83,10 @@ report(int fd, const GError *error)
   for (char *p = line; error && p[1]; p++)
     if (*p == '\n')
       *p = ' ';
-  gsize len = strlen(line), off = 0;
-  while (off < len) {
-    ssize_t n = write(fd, line + off, len - off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    off += (gsize)n;
-  }
+  ncap_write_full(fd, line, strlen(line));
 }
 
 /* ---- the worker process ------------------------------------------------ */
-
-static void
-close_fds_except(const int *keep, int n)
-{
-  /* Close every fd >= 3 not in keep (keep sorted here). */
-  int sorted[8];
-  g_assert(n <= 8);
-  memcpy(sorted, keep, sizeof(int) * (gsize)n);
-  for (int i = 1; i < n; i++)
-    for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
-      int t = sorted[j];
-      sorted[j] = sorted[j - 1];
-      sorted[j - 1] = t;
-    }
-  unsigned from = 3;
-  for (int i = 0; i < n; i++) {
-    if (sorted[i] < 3)
-      continue;
-    if ((unsigned)sorted[i] > from)
-      close_range(from, (unsigned)sorted[i] - 1, 0);
-    from = (unsigned)sorted[i] + 1;
-  }
-  close_range(from, ~0u, 0);
-}
 
 static void
 update_record(NcapJob *job, WorkerCtx *c, bool final)
@@ -154,12 +126,11 @@ fail_early(NcapJobStore *store, NcapJob *job, const GError *error, int report_fd
   report(report_fd, error);
 }
 
+/* Detach from the caller's terminal and files; the stop signals come
+ * through the returned signalfd (-1 with errno when it cannot be made). */
 static int
-worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
-            gsize buffer_size, int lock_fd, int report_fd)
+worker_detach(int lock_fd, int report_fd)
 {
-  g_autoptr(GError) error = NULL;
-  /* Detach from the caller's terminal and files. */
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull >= 0) {
     dup2(devnull, STDIN_FILENO);
@@ -169,7 +140,7 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
       close(devnull);
   }
   int keep[] = {lock_fd, report_fd};
-  close_fds_except(keep, G_N_ELEMENTS(keep));
+  ncap_fd_close_all_except(keep, G_N_ELEMENTS(keep));
   if (chdir("/") != 0) {
     /* not fatal: every path we use is absolute or dirfd-relative */
   }
@@ -180,40 +151,35 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   sigaddset(&stopset, SIGTERM);
   sigaddset(&stopset, SIGINT);
   sigprocmask(SIG_BLOCK, &stopset, NULL);
-  int sigfd = signalfd(-1, &stopset, SFD_NONBLOCK | SFD_CLOEXEC);
+  return signalfd(-1, &stopset, SFD_NONBLOCK | SFD_CLOEXEC);
+}
 
-  g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, &error);
-  if (store == NULL) {
-    report(report_fd, error);
-    return 1;
-  }
-  if (sigfd < 0) {
-    g_set_error(&error, NCAP_ERROR, NCAP_ERROR_FAILED, "signalfd: %s", g_strerror(errno));
-    fail_early(store, job, error, report_fd);
-    return 1;
-  }
-
+/* Open the capture handle, then drop every privilege. Transfer full. */
+static NcapCapture *
+worker_open_capture(NcapHelper *h, const NcapCaptureOpts *opts, gsize buffer_size,
+                    GError **error)
+{
   g_autoptr(NcapCapture) cap = ncap_capture_new(opts, h->node);
   ncap_capture_set_clock_shift(cap, h->clock_shift_ns);
   if (buffer_size > 0)
     ncap_capture_set_buffer_size(cap, buffer_size);
-  if (!ncap_capture_open(cap, &error)) {
-    fail_early(store, job, error, report_fd);
-    return 1;
-  }
+  if (!ncap_capture_open(cap, error))
+    return NULL;
   /* The handle is open: nothing more needs privilege. The worker becomes
    * the service user in every uid, so the caller cannot signal it; `stop`
    * goes through the helper and its policy. */
-  if (!ncap_privs_drop_all(NCAP_PRIVS_TO_SERVICE, &error)) {
-    fail_early(store, job, error, report_fd);
-    return 1;
-  }
+  if (!ncap_privs_drop_all(NCAP_PRIVS_TO_SERVICE, error))
+    return NULL;
+  return g_steal_pointer(&cap);
+}
 
-  int spoolfd = ncap_jobstore_spool_open(store, job->id, TRUE, &error);
-  if (spoolfd < 0) {
-    fail_early(store, job, error, report_fd);
-    return 1;
-  }
+/* The job's spool directory with its reserve in place; -1 on error. */
+static int
+worker_open_spool(NcapJobStore *store, const NcapJob *job, GError **error)
+{
+  int spoolfd = ncap_jobstore_spool_open(store, job->id, TRUE, error);
+  if (spoolfd < 0)
+    return -1;
   /* Room for the final record and audit line, held as a preallocated file
    * and given back at the end: another writer may fill the disk while the
    * job runs, and the job must still be able to say how it ended. */
@@ -226,9 +192,162 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
     unlinkat(spoolfd, NCAP_WORKER_RESERVE_NAME, 0);
     close(spoolfd);
     if (rerr == ENOSPC || rerr == EDQUOT)
-      g_set_error(&error, NCAP_ERROR, NCAP_ERROR_DISK_FULL, "disk full");
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_DISK_FULL, "disk full");
     else
-      g_set_error(&error, NCAP_ERROR, NCAP_ERROR_IO, "spool reserve: %s", g_strerror(rerr));
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "spool reserve: %s", g_strerror(rerr));
+    return -1;
+  }
+  return spoolfd;
+}
+
+/* The stop: what the kernel ring held goes into the files
+ * (docs/reliability.md "Stop"); a partly filled block retires within
+ * NCAP_CAPTURE_RETIRE_MS. Bounded; the rest is counted as dropped. */
+static void
+worker_drain(WorkerCtx *ctx, int capfd, GError **fail)
+{
+  ncap_capture_stop(ctx->cap);
+  gint64 deadline = g_get_monotonic_time() + NCAP_WORKER_RING_DRAIN_US;
+  while (!ncap_capture_drained(ctx->cap) && g_get_monotonic_time() < deadline) {
+    struct pollfd p = {.fd = capfd, .events = POLLIN};
+    (void)poll(&p, capfd >= 0 ? 1 : 0, 10);
+    if (ncap_capture_dispatch(ctx->cap, ring_sink, ctx, fail) < 0)
+      return;
+    if (ctx->ring_error) {
+      *fail = g_steal_pointer(&ctx->ring_error);
+      return;
+    }
+  }
+  ncap_capture_discard_rest(ctx->cap);
+}
+
+/* The capture loop: until a stop signal, a limit or a failure (*fail). */
+static const char *
+worker_capture_loop(NcapJob *job, NcapJobStore *store, WorkerCtx *ctx, int sigfd,
+                    NcapJobUploads *uploads, GError **fail)
+{
+  const char *stop_reason = NULL;   /* success */
+  gint64 next_update = g_get_monotonic_time() + NCAP_WORKER_RECORD_INTERVAL_US;
+  int capfd = ncap_capture_fd(ctx->cap);
+  while (stop_reason == NULL && *fail == NULL) {
+    struct pollfd pfd[2] = {{.fd = sigfd, .events = POLLIN},
+                            {.fd = capfd, .events = POLLIN}};
+    /* A short timeout: the engine checks the time limit when called, and
+     * the record gets its counts even when no packet comes. */
+    int pr = poll(pfd, capfd >= 0 ? 2 : 1, 250);
+    if (pr < 0 && errno != EINTR) {
+      g_set_error(fail, NCAP_ERROR, NCAP_ERROR_FAILED, "poll: %s", g_strerror(errno));
+      break;
+    }
+    if (pr > 0 && (pfd[0].revents & POLLIN)) {
+      struct signalfd_siginfo si;
+      if (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+        stop_reason = "stopped";
+    }
+    if (ncap_capture_dispatch(ctx->cap, ring_sink, ctx, fail) < 0)
+      break;
+    if (ctx->ring_error) {
+      *fail = g_steal_pointer(&ctx->ring_error);
+      break;
+    }
+    ncap_job_uploads_feed_closed(uploads, ncap_ring_files(ctx->ring));
+    const char *lim = ncap_capture_limit_reached(ctx->cap);
+    if (lim && stop_reason == NULL)
+      stop_reason = lim;
+    gint64 now = g_get_monotonic_time();
+    if (now >= next_update) {
+      next_update = now + NCAP_WORKER_RECORD_INTERVAL_US;
+      /* Flush first: the record promises only packets in the files. */
+      if (!ncap_ring_flush(ctx->ring, fail))
+        break;
+      update_record(job, ctx, false);
+      g_autoptr(GError) save_err = NULL;
+      ncap_jobstore_save(store, job, &save_err); /* retried next round */
+    }
+  }
+  if (*fail == NULL)
+    worker_drain(ctx, capfd, fail);
+  return stop_reason;
+}
+
+/* Close the ring, move every file, record how the job ended. Takes fail
+ * (transfer full, NULL = success with stop_reason). The exit status. */
+static int
+worker_finish(NcapHelper *h, NcapJob *job, NcapJobStore *store, WorkerCtx *ctx,
+              int spoolfd, NcapJobUploads *uploads, const char *stop_reason, GError *fail_in)
+{
+  g_autoptr(GError) fail = fail_in;
+  g_autoptr(GError) finish_err = NULL;
+  if (!ncap_ring_finish(ctx->ring, &finish_err) && fail == NULL)
+    fail = g_steal_pointer(&finish_err);
+  ncap_capture_close(ctx->cap);
+  unlinkat(spoolfd, NCAP_WORKER_RESERVE_NAME, 0);
+  /* Move every file, even after a failure: what was written is kept. */
+  GPtrArray *files = ncap_ring_files(ctx->ring);
+  bool left_in_spool = false;
+  for (guint i = 0; i < files->len; i++) {
+    NcapRingFile *rf = g_ptr_array_index(files, i);
+    g_autoptr(GError) mv_err = NULL;
+    if (!ncap_jobstore_move_file(store, spoolfd, rf->name, &mv_err) &&
+        !(ncap_job_uploads_may_have_removed(uploads, rf->name) &&
+          faccessat(spoolfd, rf->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)) {
+      left_in_spool = true;
+      if (fail == NULL)
+        fail = g_steal_pointer(&mv_err);
+    }
+  }
+  /* A file that could not be moved (captures directory unwritable, ...)
+   * stays in the spool, and the reason says where: removing the spool
+   * below would delete packets the record promises. */
+  if (left_in_spool) {
+    char *msg = g_strdup_printf("%s; files kept in %s/spool/%s", fail->message,
+                                h->statedir, job->id);
+    g_free(fail->message);
+    fail->message = msg;
+  }
+  /* Every file is closed and in the captures directory now. */
+  ncap_job_uploads_finish(uploads, files);
+  fsync(ncap_jobstore_captures_fd(store));
+  close(spoolfd);
+  update_record(job, ctx, true);
+  job->worker_pid = 0;
+  if (fail)
+    ncap_job_finish(job, NCAP_JOB_FAILURE, fail->message);
+  else
+    ncap_job_finish(job, NCAP_JOB_SUCCESS, stop_reason);
+  g_autoptr(GError) save_err = NULL;
+  if (!ncap_jobstore_save(store, job, &save_err))
+    return 1; /* the next status salvages from the captures directory */
+  if (!left_in_spool)
+    ncap_jobstore_spool_remove(store, job->id);
+  return fail ? 1 : 0;
+}
+
+static int
+worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
+            gsize buffer_size, int lock_fd, int report_fd)
+{
+  g_autoptr(GError) error = NULL;
+  int sigfd = worker_detach(lock_fd, report_fd);
+
+  g_autoptr(NcapJobStore) store = ncap_jobstore_open(h->statedir, h->capturesdir, &error);
+  if (store == NULL) {
+    report(report_fd, error);
+    return 1;
+  }
+  if (sigfd < 0) {
+    g_set_error(&error, NCAP_ERROR, NCAP_ERROR_FAILED, "signalfd: %s", g_strerror(errno));
+    fail_early(store, job, error, report_fd);
+    return 1;
+  }
+
+  g_autoptr(NcapCapture) cap = worker_open_capture(h, opts, buffer_size, &error);
+  if (cap == NULL) {
+    fail_early(store, job, error, report_fd);
+    return 1;
+  }
+  int spoolfd = worker_open_spool(store, job, &error);
+  if (spoolfd < 0) {
     fail_early(store, job, error, report_fd);
     return 1;
   }
@@ -276,93 +395,9 @@ worker_main(NcapHelper *h, NcapJob *job, const NcapCaptureOpts *opts,
   report(report_fd, NULL);
   close(report_fd);
 
-  /* ---- the capture loop ---- */
-  const char *stop_reason = NULL;   /* success */
-  g_autoptr(GError) fail = NULL;     /* failure */
-  gint64 next_update = g_get_monotonic_time() + NCAP_WORKER_RECORD_INTERVAL_US;
-  int capfd = ncap_capture_fd(cap);
-  while (stop_reason == NULL && fail == NULL) {
-    struct pollfd pfd[2] = {{.fd = sigfd, .events = POLLIN},
-                            {.fd = capfd, .events = POLLIN}};
-    /* A short timeout: the engine checks the time limit when called, and
-     * the record gets its counts even when no packet comes. */
-    int pr = poll(pfd, capfd >= 0 ? 2 : 1, 250);
-    if (pr < 0 && errno != EINTR) {
-      g_set_error(&fail, NCAP_ERROR, NCAP_ERROR_FAILED, "poll: %s", g_strerror(errno));
-      break;
-    }
-    if (pr > 0 && (pfd[0].revents & POLLIN)) {
-      struct signalfd_siginfo si;
-      if (read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
-        stop_reason = "stopped";
-    }
-    if (ncap_capture_dispatch(cap, ring_sink, &ctx, &fail) < 0)
-      break;
-    if (ctx.ring_error) {
-      fail = g_steal_pointer(&ctx.ring_error);
-      break;
-    }
-    ncap_job_uploads_feed_closed(uploads, ncap_ring_files(ring));
-    const char *lim = ncap_capture_limit_reached(cap);
-    if (lim && stop_reason == NULL)
-      stop_reason = lim;
-    gint64 now = g_get_monotonic_time();
-    if (now >= next_update) {
-      next_update = now + NCAP_WORKER_RECORD_INTERVAL_US;
-      /* Flush first: the record promises only packets in the files. */
-      if (!ncap_ring_flush(ring, &fail))
-        break;
-      update_record(job, &ctx, false);
-      g_autoptr(GError) save_err = NULL;
-      ncap_jobstore_save(store, job, &save_err); /* retried next round */
-    }
-  }
-
-  /* ---- finish ---- */
-  g_autoptr(GError) finish_err = NULL;
-  if (!ncap_ring_finish(ring, &finish_err) && fail == NULL)
-    fail = g_steal_pointer(&finish_err);
-  ncap_capture_close(cap);
-  unlinkat(spoolfd, NCAP_WORKER_RESERVE_NAME, 0);
-  /* Move every file, even after a failure: what was written is kept. */
-  GPtrArray *files = ncap_ring_files(ring);
-  bool left_in_spool = false;
-  for (guint i = 0; i < files->len; i++) {
-    NcapRingFile *rf = g_ptr_array_index(files, i);
-    g_autoptr(GError) mv_err = NULL;
-    if (!ncap_jobstore_move_file(store, spoolfd, rf->name, &mv_err) &&
-        !(ncap_job_uploads_may_have_removed(uploads, rf->name) &&
-          faccessat(spoolfd, rf->name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)) {
-      left_in_spool = true;
-      if (fail == NULL)
-        fail = g_steal_pointer(&mv_err);
-    }
-  }
-  /* A file that could not be moved (captures directory unwritable, ...)
-   * stays in the spool, and the reason says where: removing the spool
-   * below would delete packets the record promises. */
-  if (left_in_spool) {
-    char *msg = g_strdup_printf("%s; files kept in %s/spool/%s", fail->message,
-                                h->statedir, job->id);
-    g_free(fail->message);
-    fail->message = msg;
-  }
-  /* Every file is closed and in the captures directory now. */
-  ncap_job_uploads_finish(uploads, files);
-  fsync(ncap_jobstore_captures_fd(store));
-  close(spoolfd);
-  update_record(job, &ctx, true);
-  job->worker_pid = 0;
-  if (fail)
-    ncap_job_finish(job, NCAP_JOB_FAILURE, fail->message);
-  else
-    ncap_job_finish(job, NCAP_JOB_SUCCESS, stop_reason);
-  g_autoptr(GError) save_err = NULL;
-  if (!ncap_jobstore_save(store, job, &save_err))
-    return 1; /* the next status salvages from the captures directory */
-  if (!left_in_spool)
-    ncap_jobstore_spool_remove(store, job->id);
-  return fail ? 1 : 0;
+  GError *fail = NULL;
+  const char *stop_reason = worker_capture_loop(job, store, &ctx, sigfd, uploads, &fail);
+  return worker_finish(h, job, store, &ctx, spoolfd, uploads, stop_reason, fail);
 }
 
 /* ---- spawning ---------------------------------------------------------- */

@@ -8,6 +8,9 @@
 #   sshdump         Wireshark's sshdump via tshark, remote tcpdump over SSH
 #   nodecap-tshark  the nodecap extcap via tshark
 #   nodecap-cli     `nodecap capture HOST -w FILE`
+#   nodecap-agentless  `nodecap capture HOST --capture-with tcpdump`: no helper,
+#                   the node's tcpdump under nodecap's wrapper (docs/agentless.md),
+#                   beside sshdump on the same tcpdump
 #   helper-openssh  `ssh HOST nodecap-helper stream > FILE` (OpenSSH client):
 #                   the node helper without our libssh client, to tell the two
 #                   halves apart
@@ -16,7 +19,7 @@
 # FILTER`, which we run as a custom command with -B added, nothing else.
 # Needs the sshd harness (tests/lib/sshd.sh) started.
 
-BENCH_TOOLS=(tcpdump sshdump nodecap-tshark nodecap-cli helper-openssh)
+BENCH_TOOLS=(tcpdump sshdump nodecap-tshark nodecap-cli nodecap-agentless helper-openssh)
 SSHDUMP=/usr/lib/x86_64-linux-gnu/wireshark/extcap/sshdump
 
 declare -A _TOOL_PID _TOOL_ERR _TOOL_FILTER
@@ -83,6 +86,15 @@ tool_start() {
       _TOOL_PID[$tool]=$!
       ncap_wait_for 20 _tool_log_has_start "$log" || return 1
       ;;
+    nodecap-agentless)
+      "$NCAP_BUILD/extcap/nodecap" capture 127.0.0.1 -p "$NCAP_SSH_PORT" \
+        --sshkey "$NCAP_SSH_KEY" --known-hosts "$NCAP_KNOWN_HOSTS" \
+        --remote-helper "$BENCH_TMP/no-helper/nodecap-helper" --capture-with tcpdump \
+        --log-level info --log-file "$log" \
+        -i lo -f "$filter" -w "$out" 2>"$err" &
+      _TOOL_PID[$tool]=$!
+      ncap_wait_for 20 _tool_log_has_start "$log" || return 1
+      ;;
     helper-openssh)
       # stdin: a fifo we hold open and never write, so the helper's
       # "stdin EOF ends the stream" rule fires only when ssh goes.
@@ -109,6 +121,11 @@ tool_node_pids() {
       # sshdump's remote tcpdump: our exact command line (unique filter).
       ps -eo pid=,args= | grep -F -- "tcpdump -U -B $BENCH_BUFFER_KIB -i lo -w - ${_TOOL_FILTER[sshdump]}" |
         grep -v -e grep -e "bash -c" -e "sh -c" | awk '{print $1}'
+      ;;
+    nodecap-agentless)
+      # The node's tcpdump (not its sh wrapper): our filter is in its argv.
+      ps -eo pid=,args= | grep -F -- " -U -B 65536 " | grep -F -- "${_TOOL_FILTER[nodecap-agentless]}" |
+        grep -v -e grep -e " sh -c" -e "^ *[0-9]* sh " | awk '{print $1}'
       ;;
     *) ncap_helper_pids ;;
   esac
@@ -185,7 +202,7 @@ tool_stop() {
       kill -INT "$pid" 2>/dev/null
       _tool_wait "$pid"
       # sshdump leaves its remote tcpdump running after every stop
-      # (FACTS.md): count and kill it, by pid.
+      # (docs/wireshark-facts.md): count and kill it, by pid.
       sleep 0.5
       left=$(tool_node_pids sshdump)
       if [[ -n $left ]]; then
@@ -198,6 +215,13 @@ tool_stop() {
       kill -INT "$pid" 2>/dev/null
       _tool_wait "$pid"
       ncap_wait_for 5 _ncap_no_helper || echo left >>"$BENCH_TMP/helper-left"
+      ;;
+    nodecap-agentless)
+      kill -INT "$pid" 2>/dev/null
+      _tool_wait "$pid"
+      echo run >>"$BENCH_TMP/agentless-runs"
+      sleep 0.5
+      [[ -z "$(tool_node_pids nodecap-agentless)" ]] || echo left >>"$BENCH_TMP/agentless-left"
       ;;
     helper-openssh)
       kill -TERM "$pid" 2>/dev/null

@@ -7,7 +7,13 @@
  *  2. in chunks (sizes drawn from the input), as bytes arrive from an SSH
  *     channel: NEED_MORE must be said until a block is whole, and the
  *     blocks and the final verdict must be those of 1;
- *  3. by ncap_pcapng_valid_prefix(), which must cut exactly where 1 stopped.
+ *  3. by ncap_pcapng_valid_prefix(), which must cut exactly where 1 stopped;
+ *  4. by the stream checker (common/pcapng-check.c) that every node's
+ *     stream passes on the single-node relay and the merge: fed whole and
+ *     in chunks it must give the same verdict; with the reader's limits it
+ *     accepts at least the reader's valid prefix (it reads headers only);
+ *     and its failure note after a valid prefix must leave a file the
+ *     reader reads to the end.
  * Every buffer handed to the reader is an exact-size heap copy, so ASan
  * sees any read past what the reader was given. */
 #include "fuzz-common.h"
@@ -15,6 +21,7 @@
 #include <string.h>
 
 #include "ncap-error.h"
+#include "pcapng-check.h"
 #include "pcapng.h"
 
 typedef struct {
@@ -198,6 +205,55 @@ read_chunked(const uint8_t *data, gsize len, const GArray *whole,
   FUZZ_CHECK(whole_st == NCAP_PCAPNG_NEED_MORE);
 }
 
+/* 4: the stream checker, against itself (chunked) and the reader. */
+static void
+check_stream(const uint8_t *data, gsize len, gsize reader_stop)
+{
+  g_autofree uint8_t *copy = g_memdup2(data, len ? len : 1);
+  NcapPcapngCheckLimits lim = {.max_block = NCAP_PCAPNG_MAX_BLOCK,
+                               .max_idbs = G_MAXUINT32};
+  g_autoptr(NcapPcapngCheck) whole = ncap_pcapng_check_new(&lim);
+  g_autoptr(GError) werr = NULL;
+  gboolean wok = ncap_pcapng_check_feed(whole, copy, len, &werr);
+  guint64 wend = ncap_pcapng_check_valid_end(whole);
+  FUZZ_CHECK(wok == (werr == NULL));
+  FUZZ_CHECK(wend <= len && wend % 4 == 0);
+  FUZZ_CHECK(wend >= reader_stop);
+  if (!wok) {
+    FUZZ_CHECK(werr->domain == NCAP_ERROR && werr->code == NCAP_ERROR_MALFORMED);
+    FUZZ_CHECK(g_str_has_prefix(werr->message, "pcapng: "));
+  } else {
+    FUZZ_CHECK(ncap_pcapng_check_fed(whole) == len);
+  }
+
+  /* Chunks of 1..13 bytes, sizes from the input: same verdict and end. */
+  g_autoptr(NcapPcapngCheck) bits = ncap_pcapng_check_new(&lim);
+  g_autoptr(GError) berr = NULL;
+  gboolean bok = TRUE;
+  guint32 seed = (guint32)len * 2654435761u;
+  for (gsize off = 0; bok && off < len;) {
+    seed = seed * 1103515245u + 12345u;
+    gsize n = MIN(1 + (seed >> 16) % 13, len - off);
+    g_autofree uint8_t *chunk = g_memdup2(data + off, n);
+    bok = ncap_pcapng_check_feed(bits, chunk, n, &berr);
+    off += n;
+  }
+  FUZZ_CHECK(bok == wok);
+  FUZZ_CHECK(ncap_pcapng_check_valid_end(bits) == wend);
+  FUZZ_CHECK(ncap_pcapng_check_blocks(bits) == ncap_pcapng_check_blocks(whole));
+  if (!wok)
+    FUZZ_CHECK(strcmp(berr->message, werr->message) == 0);
+
+  /* Where the reader agrees the prefix is whole and valid, the note after
+   * it keeps the file valid to its end. */
+  if (wend == reader_stop) {
+    g_autoptr(GByteArray) file = g_byte_array_new();
+    g_byte_array_append(file, data, (guint)wend);
+    ncap_pcapng_check_put_failure(whole, file, "fuzz", "fuzz: refused");
+    FUZZ_CHECK(ncap_pcapng_valid_prefix(file->data, file->len) == file->len);
+  }
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -213,5 +269,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
   NcapPcapngStatus st = read_whole(data, len, seen, &stop);
   read_chunked(data, len, seen, st, stop);
   FUZZ_CHECK(ncap_pcapng_valid_prefix(data, len) == stop);
+  check_stream(data, len, stop);
   return 0;
 }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared setup for the plugin's integration tests (sourced, not run).
 # Wireshark ignores the personal plugin folder and WIRESHARK_PLUGIN_DIR when
-# run as root (FACTS.md), so tshark runs as `nobody` with a private HOME
+# run as root (docs/wireshark-facts.md), so tshark runs as `nobody` with a private HOME
 # holding a copy of nodecap.so; nothing is installed system-wide.
 set -euo pipefail
 

@@ -16,7 +16,7 @@ rc=$?
 assert_eq "bench/run.sh --smoke exit status" 0 $rc
 out=$(cat "$T/out")
 assert_match "burst header" '== burst: 3000 x 512 B' "$out"
-for tool in tcpdump sshdump nodecap-tshark nodecap-cli helper-openssh; do
+for tool in tcpdump sshdump nodecap-tshark nodecap-cli nodecap-agentless helper-openssh; do
   # tool, sent, delivered (a number each)
   assert_match "table row for $tool" "(^|
 )$tool +[0-9]+ +[0-9]+ " "$out"
@@ -27,6 +27,9 @@ for tool in nodecap-tshark nodecap-cli helper-openssh; do
   assert_match "ratio $tool/tcpdump" "ratio delivered $tool/tcpdump 512B: [0-9.]+" "$out"
 done
 assert_match "start-to-first-packet ratio" 'ratio start-to-first-packet nodecap-tshark/sshdump: ' "$out"
+assert_match "ratio nodecap-agentless/sshdump" "ratio delivered nodecap-agentless/sshdump 512B: [0-9.]+" "$out"
+assert_match "agentless first packet ratio" 'ratio start-to-first-packet nodecap-agentless/sshdump: [0-9.]+' "$out"
+assert_match "agentless leaves no tcpdump" 'nodecap-agentless left its remote tcpdump running after 0 of [1-9][0-9]* stops' "$out"
 assert_match "sshdump leftovers reported" 'sshdump left its remote tcpdump running after [0-9]+ of [0-9]+ stops' "$out"
 assert_eq "nodecap helpers left running" "nodecap helpers left running after a stop: 0" \
   "$(grep '^nodecap helpers left' "$T/out")"

@@ -9,26 +9,8 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
 
-# The node's helper keeps its state in this test's directories (the
-# helper honours these only when it is not privileged); sshd hands them
-# to it with SetEnv.
-ST=$NCAP_TMP/state CAP=$NCAP_TMP/cap ETC=$NCAP_TMP/etc
-mkdir -p "$ST" "$CAP" "$ETC"
-[[ -f "$NCAP_SRC/tests/lib/policy-all.conf" ]] && cp "$NCAP_SRC/tests/lib/policy-all.conf" "$ETC/policy.conf"
-NCAP_SSHD_SETENV="NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log"
-ncap_sshd_start
-
-X="$NCAP_BUILD/extcap/nodecap"
-HOST="127.0.0.1"
-PORT=$(ncap_random_port 40000 49000)
-SSHO=(-p "$NCAP_SSH_PORT" --sshkey "$NCAP_SSH_KEY" --known-hosts "$NCAP_KNOWN_HOSTS"
-  --remote-helper "$NCAP_HELPER" --log-level info --log-file "$NCAP_EXTCAP_LOG")
-GEN=(python3 "$NCAP_SRC/tests/lib/udpgen.py" --port "$PORT")
-jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
-npk() { capinfos -M -c -T -r "$1" | cut -f2; }
-# No worker may outlive the test, whatever happens.
-ncap_on_exit "NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log $NCAP_BUILD/remote/nodecap-helper stop"
-pass() { ncap_log "ok ($SECONDS s): $*"; }
+. "$(dirname "$0")/jobs-lib.sh"
+jobs_cli_setup
 
 # 1. start over SSH: a ring of 1 MB files.
 "$X" start "$HOST" "${SSHO[@]}" -i lo -f "udp dst port $PORT" --file-size 1 --max-size 5 --json \

@@ -35,7 +35,7 @@ run_tshark noiface -o extcap.nodecap.remoteinterface:nosuch0
 ncap_assert_contains "$ERR" "Error by extcap pipe: nodecap: 127.0.0.1: nodecap-helper: interface \"nosuch0\": no such interface" "unknown interface"
 
 # The helper is not installed on the node.
-run_tshark nohelper -o extcap.nodecap.remoteinterface:lo -o extcap.nodecap.remotehelper:/nonexistent/nodecap-helper
+run_tshark nohelper -o extcap.nodecap.capturewith:helper -o extcap.nodecap.remoteinterface:lo -o extcap.nodecap.remotehelper:/nonexistent/nodecap-helper
 ncap_assert_contains "$ERR" "Error by extcap pipe: nodecap: 127.0.0.1: helper /nonexistent/nodecap-helper not found on the node (exit 127)" "missing helper"
 
 # Out of range: refused before connecting.

@@ -8,7 +8,7 @@ set -uo pipefail
 H=$NCAP_BUILD/remote/nodecap-helper
 T=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
 GEN="python3 $NCAP_SRC/tests/lib/udpgen.py"
-# Nobody may capture until the policy says so, root included (DESIGN.md):
+# Nobody may capture until the policy says so, root included (docs/design.md):
 # this unprivileged build honours the path overrides, so grant root here.
 mkdir -p "$T/etc" "$T/state"; printf '[grant]\ncapture.stream = root\n' > "$T/etc/policy.conf"
 export NCAP_SYSCONFDIR=$T/etc NCAP_STATEDIR=$T/state NCAP_AUDITLOG=$T/audit.log

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Saved jobs, run locally as root (no SSH): a ring of files on lo that
 # rotates several times, the one-job lock, fetch by id, hostile ids,
-# --delete-on-start, delete, limits ending a job with success.
+# --delete-on-start, delete, limits ending a job with success, and the
+# seed's ring (50 MB into --max-size 30 --file-size 10 leaves 3 files).
 set -uo pipefail
 T=$(mktemp -d); trap 'kill $(jobs -p) 2>/dev/null; [ -n "${WPID:-}" ] && kill $WPID 2>/dev/null; rm -rf "$T"' EXIT
 . "$(dirname "$0")/jobs-lib.sh"
@@ -122,4 +123,34 @@ $H stop > /dev/null
 $H delete --all > "$T/delall.txt"
 assert_match "delete --all" "deleted $DID" "$(cat "$T/delall.txt")"
 assert_eq "captures dir empty" 0 "$(ls "$T/cap" | wc -l)"
+
+# 8. The seed's ring: 50 MB of traffic, --max-size 30 --file-size 10 ->
+#    exactly 3 files, none over 10 MB, the newest data kept, the oldest
+#    gone, and record = files + what the ring discarded.
+$H start --node ringnode -i lo -f "udp dst port 47209" --max-size 30 --file-size 10 --json > "$T/start.json" 2> "$T/start.err"
+assert_eq "start exit" 0 $?
+id=$(jfield "$T/start.json" 'j["id"]')
+$GEN --port 47209 --count 40000 --size 1250 --rate 40000
+sleep 1
+$H stop "$id" > /dev/null 2>&1
+wait_finished "$id" 20 || fail "ring job did not finish"
+$H status "$id" --json > "$T/st.json"
+assert_eq "ring job status" success "$(jfield "$T/st.json" 'j["status"]')"
+files=$(ls "$T/cap"/ringnode_${id}_*.pcapng 2>/dev/null | wc -l)
+assert_eq "ring: files kept" 3 "$files"
+big=$(for f in "$T/cap"/ringnode_${id}_*.pcapng; do stat -c %s "$f"; done | sort -n | tail -1)
+if [ "$big" -le 10000000 ]; then ok "ring: largest file $big bytes <= 10,000,000"; else fail "ring: file of $big bytes"; fi
+inf=0; for f in "$T/cap"/ringnode_${id}_*.pcapng; do
+  capinfos "$f" > /dev/null 2> "$T/ci.err" || fail "capinfos $f"
+  [ -s "$T/ci.err" ] && grep -v 'Running as user' "$T/ci.err" | grep -q . && fail "capinfos warns on $f"
+  inf=$((inf + $(npackets "$f"))); done
+last=$(ls "$T/cap"/ringnode_${id}_*.pcapng | tail -1)
+assert_match "ring: newest datagram kept" "ncap-seq-00039999" "$(tshark 2>/dev/null -r "$last" -T fields -e data.data | tail -1 | xxd -r -p | head -c 17)"
+oldest=$(ls "$T/cap"/ringnode_${id}_*.pcapng | head -1)
+assert_match "ring: oldest data gone (first kept is not datagram 0)" "ncap-seq-000[1-3][0-9]" \
+  "$(tshark 2>/dev/null -r "$oldest" -T fields -e data.data -c 1 | xxd -r -p | head -c 17)"
+rec=$(jfield "$T/st.json" 'j["packets"]')
+disc=$(jfield "$T/st.json" 'j["discarded_packets"]')
+assert_eq "ring: record counts every packet captured" 40000 "$rec"
+assert_eq "ring: record = packets in the files + discarded by the ring" "$rec" "$((inf + disc))"
 summary

@@ -4,8 +4,8 @@
 # cut at 160 bytes, --sample N keeps exactly one in N, packet/byte/time
 # limits end the capture cleanly, the structured filter passes only the
 # matching flow and is what if_filter records, the node re-checks every
-# range itself, and an admin can raise a maximum in nodecap.conf. Also the
-# seed's ring: 50 MB into --max-size 30 --file-size 10 leaves 3 files.
+# range itself, and an admin can raise a maximum in nodecap.conf. The seed's
+# ring (--max-size 30 --file-size 10): test-jobs-ring.sh.
 set -uo pipefail
 . "$(dirname "$0")/jobs-lib.sh"
 T=$(mktemp -d)
@@ -13,7 +13,7 @@ trap 'pkill -f "$T/" 2>/dev/null; kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
 mkdir -p "$T/etc" "$T/state" "$T/cap"
 cp "$NCAP_SRC/tests/lib/policy-all.conf" "$T/etc/policy.conf"
 # This test runs several simple captures in a row: no once-a-minute limit
-# (the rate limit has its own test, test-security-privilege).
+# (the rate limit has its own test, test-security-limits).
 RATE='[rate]\nsimple_interval = 0\n'
 printf "$RATE" > "$T/etc/nodecap.conf"
 export NCAP_STATEDIR=$T/state NCAP_CAPTURESDIR=$T/cap NCAP_SYSCONFDIR=$T/etc NCAP_AUDITLOG=$T/audit.log
@@ -120,33 +120,4 @@ assert_eq "simple --time-limit 400 with simple_time_max = 600" 0 $?
 check_refused '--time-limit 601: out of range \(1-600' -i lo --type simple --time-limit 601
 printf "$RATE" > "$T/etc/nodecap.conf"
 
-# 9. The seed's ring: 50 MB of traffic, --max-size 30 --file-size 10 ->
-#    exactly 3 files, none over 10 MB, the newest data kept, the oldest
-#    gone, and record = files + what the ring discarded.
-$H start --node ringnode -i lo -f "udp dst port 47209" --max-size 30 --file-size 10 --json > "$T/start.json" 2> "$T/start.err"
-assert_eq "start exit" 0 $?
-id=$(jfield "$T/start.json" 'j["id"]')
-$GEN --port 47209 --count 40000 --size 1250 --rate 40000
-sleep 1
-$H stop "$id" > /dev/null 2>&1
-wait_finished "$id" 20 || fail "ring job did not finish"
-$H status "$id" --json > "$T/st.json"
-assert_eq "ring job status" success "$(jfield "$T/st.json" 'j["status"]')"
-files=$(ls "$T/cap"/ringnode_${id}_*.pcapng 2>/dev/null | wc -l)
-assert_eq "ring: files kept" 3 "$files"
-big=$(for f in "$T/cap"/ringnode_${id}_*.pcapng; do stat -c %s "$f"; done | sort -n | tail -1)
-if [ "$big" -le 10000000 ]; then ok "ring: largest file $big bytes <= 10,000,000"; else fail "ring: file of $big bytes"; fi
-inf=0; for f in "$T/cap"/ringnode_${id}_*.pcapng; do
-  capinfos "$f" > /dev/null 2> "$T/ci.err" || fail "capinfos $f"
-  [ -s "$T/ci.err" ] && grep -v 'Running as user' "$T/ci.err" | grep -q . && fail "capinfos warns on $f"
-  inf=$((inf + $(npackets "$f"))); done
-last=$(ls "$T/cap"/ringnode_${id}_*.pcapng | tail -1)
-assert_match "ring: newest datagram kept" "ncap-seq-00039999" "$(TS -r "$last" -T fields -e data.data | tail -1 | xxd -r -p | head -c 17)"
-oldest=$(ls "$T/cap"/ringnode_${id}_*.pcapng | head -1)
-assert_match "ring: oldest data gone (first kept is not datagram 0)" "ncap-seq-000[1-3][0-9]" \
-  "$(TS -r "$oldest" -T fields -e data.data -c 1 | xxd -r -p | head -c 17)"
-rec=$(jfield "$T/st.json" 'j["packets"]')
-disc=$(jfield "$T/st.json" 'j["discarded_packets"]')
-assert_eq "ring: record counts every packet captured" 40000 "$rec"
-assert_eq "ring: record = packets in the files + discarded by the ring" "$rec" "$((inf + disc))"
 summary

@@ -186,7 +186,7 @@ ncap_send_from_a() {
 }
 
 # ncap_plugin_tshark ARGS...: tshark as nobody with a private copy of the
-# nodecap plugin (Wireshark ignores personal plugins as root; FACTS.md).
+# nodecap plugin (Wireshark ignores personal plugins as root; docs/wireshark-facts.md).
 ncap_plugin_tshark() {
   local home="$NCAP_TMP/plugin-home"
   if [[ ! -d "$home" ]]; then
@@ -221,4 +221,28 @@ ncap_assert_delays_ordered() {
 ncap_seq_summary() {
   tshark -r "$1" -T fields -e frame.interface_name -e frame.time_epoch -e ip.dst \
     -e data.data 2>/dev/null | python3 "$NCAP_SRC/tests/lib/multinode-check.py"
+}
+
+# ncap_netns_root_link X: a veth from the root namespace (the analyst) to
+# node X alone, 198.51.100.253/30 (root) -- 198.51.100.254/30 (X): the
+# root namespace reaches X there and nothing else of the lab (X does not
+# forward for it). Start X's sshd with "ListenAddress $NCAP_JUMP_ADDR" as
+# its extra line. Exports NCAP_JUMP_ADDR; X's host key is added to
+# known_hosts under it by ncap_netns_jump_known_host.
+ncap_netns_root_link() {
+  local x=$1 ns="NS_$1" veth="ncj$$"
+  ns=${!ns}
+  ip link add "$veth" type veth peer name up0 netns "$ns" || ncap_fail "veth root-$x"
+  ncap_on_exit "ip link del $veth"
+  ip addr add 198.51.100.253/30 dev "$veth"
+  ip link set "$veth" up
+  ip -n "$ns" addr add 198.51.100.254/30 dev up0
+  ip -n "$ns" link set up0 up
+  NCAP_JUMP_ADDR=198.51.100.254
+  export NCAP_JUMP_ADDR
+}
+
+# ncap_netns_jump_known_host X: X's host key under NCAP_JUMP_ADDR.
+ncap_netns_jump_known_host() {
+  echo "$NCAP_JUMP_ADDR $(cut -d' ' -f1,2 "$NCAP_TMP/sshd/$1/host_ed25519.pub")" >>"$NCAP_KNOWN_HOSTS"
 }

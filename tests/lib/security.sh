@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shared by tests/integration/test-security-*.sh (run as root by ctest):
 # real test users and groups, and a copy of nodecap-helper installed the way
-# DESIGN.md says: owned by a system user, setuid to it (never root), with
+# docs/design.md says: owned by a system user, setuid to it (never root), with
 # the file capability cap_net_raw+ep; setgid to its group as well, so the
 # saved-job worker is in the group of the captures directory (docs/security.md).
 #

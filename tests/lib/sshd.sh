@@ -88,7 +88,7 @@ CFG
   NCAP_HELPER="$NCAP_TMP/node/bin/nodecap-helper"
   ln -s "$NCAP_BUILD/remote/nodecap-helper" "$NCAP_HELPER"
 
-  # tshark scans the personal extcap folder even as root (FACTS.md).
+  # tshark scans the personal extcap folder even as root (docs/wireshark-facts.md).
   mkdir -p "$HOME/.config/wireshark/extcap"
   NCAP_EXTCAP="$HOME/.config/wireshark/extcap/nodecap"
   ln -s "$NCAP_BUILD/extcap/nodecap" "$NCAP_EXTCAP"

@@ -561,6 +561,12 @@ test_out_of_order(void)
   out_parse(&o, out);
   g_assert_cmpuint(o.pkts->len, ==, 2);
   g_assert_cmpuint(g_array_index(o.pkts, Pkt, 1).ts_ns, ==, T0 + 50 * MS);
+  /* Never silent: the late packet says so, the one in order does not. */
+  g_assert_null(g_array_index(o.pkts, Pkt, 0).comment);
+  g_assert_cmpstr(g_array_index(o.pkts, Pkt, 1).comment, ==,
+                  "nodecap merge: written out of order, 50000 us older than a "
+                  "packet written before it (node late; every node had passed "
+                  "its time)");
   out_clear(&o);
   ncap_merge_source_end(m, 0, NULL);
   ncap_merge_source_end(m, 1, NULL);
@@ -568,11 +574,19 @@ test_out_of_order(void)
   ncap_merge_drain(m, 200, FALSE, out);
   out_parse(&o, out);
   g_assert_cmpuint(o.pkts->len, ==, 3);
+  /* Counted in a closing ISB of the late node's interface, too. */
+  g_assert_true(has_isb_comment(&o, "late:eth0",
+                                "nodecap merge: 1 packets of node late written "
+                                "out of order (each says so in its comment)"));
   out_clear(&o);
   NcapMergeStats t;
   ncap_merge_stats(m, &t, NULL);
   g_assert_cmpuint(t.out_of_order, ==, 1);
   g_assert_cmpuint(t.packets_out, ==, 3);
+  NcapMergeSourceStats per[2];
+  ncap_merge_stats(m, NULL, per);
+  g_assert_cmpuint(per[0].out_of_order, ==, 0);
+  g_assert_cmpuint(per[1].out_of_order, ==, 1);
   /* Such a file is still read without complaint, just not sorted. */
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp("test-merge-XXXXXX", &error);

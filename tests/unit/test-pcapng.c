@@ -219,12 +219,13 @@ test_isb_roundtrip(void)
     .interface_id = 0,
     .timestamp = G_GUINT64_CONSTANT(1700000000123456789),
     .present = NCAP_ISB_HAS_STARTTIME | NCAP_ISB_HAS_ENDTIME | NCAP_ISB_HAS_IFRECV |
-               NCAP_ISB_HAS_IFDROP | NCAP_ISB_HAS_OSDROP,
+               NCAP_ISB_HAS_IFDROP | NCAP_ISB_HAS_OSDROP | NCAP_ISB_HAS_USRDELIV,
     .starttime = G_GUINT64_CONSTANT(1700000000000000001),
     .endtime = G_GUINT64_CONSTANT(1700000000123456789),
     .ifrecv = G_GUINT64_CONSTANT(0x100000001),
     .ifdrop = 7,
     .osdrop = 3,
+    .usrdeliv = 11,
     .comment = "final",
   };
   NcapIsb some = { .interface_id = 0, .timestamp = 5,
@@ -248,6 +249,7 @@ test_isb_roundtrip(void)
   g_assert_cmpuint(p.endtime, ==, full.endtime);
   g_assert_cmpuint(p.ifrecv, ==, full.ifrecv);
   g_assert_cmpuint(p.ifdrop, ==, 7);
+  g_assert_cmpuint(p.usrdeliv, ==, 11);
   g_assert_cmpuint(p.osdrop, ==, 3);
   /* isb_starttime is high word then low word, not a host-order u64. */
   g_assert_nonnull(memmem(b.body, b.body_len,

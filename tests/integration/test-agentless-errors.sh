@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Failures of helper-less capture (issue 24), each one line with its own
+# exit status and nothing left running. The node's sshd gives sessions a
+# PATH of one directory holding sh, the few tools the wrapper uses and
+# tcpdump — no nodecap-helper, no dumpcap — and a stand-in `sudo` that
+# answers as `sudo -n` does for an account that needs a password (we run
+# as root, where the real sudo never asks):
+#  - auto without helper and dumpcap: captured with tcpdump; --time-limit
+#    ends it (the wrapper's clock);
+#  - --capture-with dumpcap: "no capture program on the node", exit 17
+#    (CLI, and tshark's "Error by extcap pipe:");
+#  - --remote-priv sudo: "sudo on the node asks for a password", exit 18;
+#  - --sample with tcpdump: refused before connecting, exit 2;
+#  - `nodecap start` (a saved capture): needs the helper, says so, exit 13.
+source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/../lib/sshd.sh"
+MIN=$NCAP_TMP/minbin
+mkdir -p "$MIN"
+for t in sh head ls mktemp wc sleep rm cat; do ln -s "$(command -v $t)" "$MIN/$t"; done
+ln -s "$(command -v tcpdump)" "$MIN/tcpdump"
+cat >"$MIN/sudo" <<'SH'
+#!/bin/sh
+# sudo -n for an account that needs a password (sudo 1.9's words).
+echo "sudo: a password is required" >&2
+exit 1
+SH
+chmod 755 "$MIN/sudo" "$MIN"
+chmod 755 "$NCAP_TMP"
+export NCAP_SSHD_SETENV="PATH=$MIN"
+ncap_sshd_start
+NC=$NCAP_BUILD/extcap/nodecap
+PORT=$(ncap_random_port 40000 49000)
+NOHELPER=nodecap-helper  # by name: not in the node's PATH
+prog_pids() { pgrep -af -- "udp port $PORT" | grep -e nodecap-agentless -e ' -w - ' | cut -d' ' -f1 || true; }
+_no_prog() { [[ -z "$(prog_pids)" ]]; }
+# shellcheck disable=SC2207
+OPTS=($(ncap_cli_ssh_opts | sed "s#--remote-helper [^ ]*#--remote-helper $NOHELPER#") --log-level info --log-file "$NCAP_EXTCAP_LOG")
+
+# auto: no helper, no dumpcap -> tcpdump
+: >"$NCAP_EXTCAP_LOG"
+"$NC" capture 127.0.0.1 "${OPTS[@]}" -i lo -f "udp port $PORT" --packet-limit 5 -w "$NCAP_TMP/auto.pcapng" 2>"$NCAP_TMP/auto.err" &
+cpid=$!
+ncap_on_exit "kill -9 $cpid"
+ncap_wait_for 45 grep -q "first bytes from the helper" "$NCAP_EXTCAP_LOG" || ncap_fail "auto: did not start: $(cat "$NCAP_TMP/auto.err")"
+ncap_send_udp 5 "$PORT" auto
+ncap_wait_pid_exit $cpid 30 || ncap_fail "auto: exit $?: $(cat "$NCAP_TMP/auto.err")"
+grep -q "capturing with tcpdump" "$NCAP_EXTCAP_LOG" || ncap_fail "auto did not fall back to tcpdump: $(grep -i 'helper\|capturing' "$NCAP_EXTCAP_LOG" | tail -3)"
+ncap_assert_eq 5 "$(tshark -r "$NCAP_TMP/auto.pcapng" 2>/dev/null | wc -l)" "auto: packets"
+
+# --time-limit: the wrapper on the node ends tcpdump (it has no such option).
+t0=$SECONDS
+"$NC" capture 127.0.0.1 "${OPTS[@]}" --capture-with tcpdump -i lo -f "udp port $PORT" --time-limit 2 \
+  -w "$NCAP_TMP/tl.pcapng" 2>"$NCAP_TMP/tl.err" || ncap_fail "--time-limit: exit $?: $(cat "$NCAP_TMP/tl.err")"
+dt=$((SECONDS - t0))
+((dt >= 2 && dt <= 15)) || ncap_fail "--time-limit 2 took ${dt}s"
+ncap_wait_for 5 _no_prog || ncap_fail "--time-limit: tcpdump left"
+ncap_log "--time-limit 2 with tcpdump: ended after ${dt}s"
+
+# one_error NAME WANT_RC WANT_TEXT ARGS...: the CLI fails with one line.
+one_error() {
+  local name=$1 want_rc=$2 want=$3 rc
+  shift 3
+  "$NC" capture 127.0.0.1 "${OPTS[@]}" -i lo -f "udp port $PORT" -w "$NCAP_TMP/$name.pcapng" "$@" \
+    >/dev/null 2>"$NCAP_TMP/$name.err"
+  rc=$?
+  ncap_log "$name: exit $rc: $(cat "$NCAP_TMP/$name.err")"
+  ncap_assert_eq "$want_rc" "$rc" "$name: exit status"
+  ncap_assert_eq 1 "$(wc -l <"$NCAP_TMP/$name.err")" "$name: lines on stderr"
+  ncap_assert_contains "$(cat "$NCAP_TMP/$name.err")" "$want" "$name: message"
+  [[ ! -s "$NCAP_TMP/$name.pcapng" ]] || ncap_fail "$name: output written"
+  ncap_wait_for 10 _no_prog || ncap_fail "$name: capture program left on the node"
+}
+one_error no-dumpcap 17 "127.0.0.1: no capture program on the node (dumpcap not found" --capture-with dumpcap
+one_error sudo-password 18 "127.0.0.1: sudo on the node asks for a password" --capture-with tcpdump --remote-priv sudo
+one_error sample 2 "--sample needs nodecap-helper on the node" --capture-with tcpdump --sample 10
+
+# Saved captures need the helper: `start` says so.
+"$NC" start 127.0.0.1 "${OPTS[@]}" -i lo >/dev/null 2>"$NCAP_TMP/start.err"
+rc=$?
+ncap_log "start without the helper: exit $rc: $(cat "$NCAP_TMP/start.err")"
+ncap_assert_eq 13 "$rc" "start without the helper: exit status"
+ncap_assert_contains "$(cat "$NCAP_TMP/start.err")" "saved captures need nodecap-helper" "start without the helper"
+
+# The same refusal through tshark.
+tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o "extcap.nodecap.remotehelper:$NOHELPER" \
+  -o extcap.nodecap.capturewith:dumpcap -o extcap.nodecap.remoteinterface:lo \
+  -f "udp port $PORT" -a duration:20 -w "$NCAP_TMP/t.pcapng" >/dev/null 2>"$NCAP_TMP/t.err"
+grep -q "Error by extcap pipe: nodecap: 127.0.0.1: no capture program on the node" "$NCAP_TMP/t.err" ||
+  ncap_fail "tshark did not show the error: $(cat "$NCAP_TMP/t.err")"
+ncap_wait_for 10 _no_prog || ncap_fail "tshark: capture program left on the node"
+ncap_log "PASS: auto -> tcpdump; no dumpcap exit 17; sudo password exit 18; --sample refused exit 2; tshark shows the line"
