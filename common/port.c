@@ -71,6 +71,47 @@ ncap_port_pipe(int fds[2], bool nonblock)
   return _pipe(fds, 65536, _O_BINARY | _O_NOINHERIT);
 }
 
+int
+ncap_port_socketpair(int sv[2])
+{
+  SOCKET l, c = INVALID_SOCKET, a = INVALID_SOCKET;
+  struct sockaddr_in addr = {.sin_family = AF_INET};
+  int len = sizeof addr;
+
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (l == INVALID_SOCKET)
+    goto fail;
+  if (bind(l, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(l, 1) != 0 ||
+      getsockname(l, (struct sockaddr *)&addr, &len) != 0)
+    goto fail;
+  c = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  if (c == INVALID_SOCKET || connect(c, (struct sockaddr *)&addr, sizeof addr) != 0)
+    goto fail;
+  a = accept(l, NULL, NULL);
+  if (a == INVALID_SOCKET)
+    goto fail;
+  closesocket(l);
+  SetHandleInformation((HANDLE)c, HANDLE_FLAG_INHERIT, 0);
+  SetHandleInformation((HANDLE)a, HANDLE_FLAG_INHERIT, 0);
+  sv[0] = (int)c;
+  sv[1] = (int)a;
+  return 0;
+fail:
+  if (l != INVALID_SOCKET)
+    closesocket(l);
+  if (c != INVALID_SOCKET)
+    closesocket(c);
+  errno = EIO;
+  return -1;
+}
+
+int
+ncap_port_close_socket(int fd)
+{
+  return closesocket((SOCKET)fd) == 0 ? 0 : -1;
+}
+
 static bool
 is_socket(SOCKET s)
 {
@@ -188,6 +229,13 @@ ncap_port_install_stop_handlers(void (*on_stop)(int), void (*on_alarm)(int))
   SetConsoleCtrlHandler(on_console_ctrl, TRUE);
 }
 
+void
+ncap_port_on_interrupt(void (*handler)(int))
+{
+  stop_cb = handler;
+  SetConsoleCtrlHandler(on_console_ctrl, TRUE);
+}
+
 void ncap_port_block_stop_signals(void) {}
 void ncap_port_unblock_stop_signals(void) {}
 void ncap_port_alarm_every(unsigned interval_ms) { (void)interval_ms; }
@@ -278,6 +326,26 @@ ncap_port_pipe(int fds[2], bool nonblock)
 }
 
 int
+ncap_port_socketpair(int sv[2])
+{
+#ifdef SOCK_CLOEXEC
+  return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+#else /* macOS (untested) */
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+    return -1;
+  fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+  fcntl(sv[1], F_SETFD, FD_CLOEXEC);
+  return 0;
+#endif
+}
+
+int
+ncap_port_close_socket(int fd)
+{
+  return close(fd);
+}
+
+int
 ncap_port_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms)
 {
   return poll(fds, nfds, timeout_ms);
@@ -312,6 +380,18 @@ ncap_port_install_stop_handlers(void (*on_stop)(int), void (*on_alarm)(int))
   sa.sa_handler = on_alarm;
   sigaction(SIGALRM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
+}
+
+void
+ncap_port_on_interrupt(void (*handler)(int))
+{
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }
 
 void

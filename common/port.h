@@ -31,11 +31,15 @@
 #define O_NONBLOCK 0
 typedef unsigned long nfds_t;
 #define NCAP_PORT_DEVNULL "NUL"
+#define MSG_NOSIGNAL 0 /* no SIGPIPE on Windows */
+#define MSG_DONTWAIT 0 /* callers recv only what poll said is there */
+#define SHUT_RDWR SD_BOTH
 #else
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #define NCAP_PORT_DEVNULL "/dev/null"
 #endif
@@ -45,6 +49,12 @@ void ncap_port_init(void);
 
 /* A pipe whose ends are not inherited; nonblock: both ends. -1 + errno. */
 int ncap_port_pipe(int fds[2], bool nonblock);
+
+/* A connected stream socket pair, not inherited (POSIX: AF_UNIX; Windows:
+ * two TCP sockets on 127.0.0.1). -1 + errno. Close each end with
+ * ncap_port_close_socket. */
+int ncap_port_socketpair(int sv[2]);
+int ncap_port_close_socket(int fd);
 
 /* poll(2), also for sockets and pipes on Windows (see above). */
 int ncap_port_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
@@ -59,6 +69,9 @@ int ncap_port_fsync(int fd);
  * SA_RESTART so a blocked write returns EINTR) or a console Ctrl-C/Break
  * (Windows, on another thread); on_alarm for SIGALRM; SIGPIPE ignored. */
 void ncap_port_install_stop_handlers(void (*on_stop)(int), void (*on_alarm)(int));
+/* handler(SIGINT or SIGTERM) for those two only (POSIX, no SA_RESTART),
+ * or for a console Ctrl-C/Break (Windows; SIGINT). */
+void ncap_port_on_interrupt(void (*handler)(int));
 /* Block the stop signals in this thread (and threads it starts) / put
  * the previous mask back. No-ops on Windows. */
 void ncap_port_block_stop_signals(void);

@@ -347,12 +347,7 @@ fetch_install_signals(void)
 {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fetch_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ncap_port_on_interrupt(on_fetch_signal);
     g_once_init_leave(&once, 1);
   }
 }

@@ -51,7 +51,7 @@ x86_64-w64-mingw32-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-paramete
 unset PKG_CONFIG_LIBDIR
 WINEPATH=$(ncap_winpath "$(dirname "$W")") ncap_wine "$NCAP_TMP/test-port.exe" >"$NCAP_TMP/test-port.out" 2>&1 ||
   ncap_fail "test-port.exe under Wine: $(tail -5 "$NCAP_TMP/test-port.out")"
-ncap_log "0. test-port.exe: $(grep -c '^ok' "$NCAP_TMP/test-port.out") of 4 ok under Wine"
+ncap_log "0. test-port.exe: $(grep -c '^ok' "$NCAP_TMP/test-port.out") tests ok under Wine"
 
 # 1. The extcap conversation, byte for byte.
 for args in "--extcap-interfaces" "--extcap-interface nodecap --extcap-dlts" \

@@ -60,6 +60,31 @@ test_write_reader_gone(void)
 }
 
 static void
+test_socketpair(void)
+{
+  int sv[2];
+  char buf[8] = {0};
+
+  g_assert_cmpint(ncap_port_socketpair(sv), ==, 0);
+  g_assert_cmpint(send(sv[0], "ping", 4, MSG_NOSIGNAL), ==, 4);
+  struct pollfd p = {.fd = sv[1], .events = POLLIN};
+  g_assert_cmpint(ncap_port_poll(&p, 1, 5000), ==, 1);
+  g_assert_cmpint(recv(sv[1], buf, sizeof buf, MSG_DONTWAIT), ==, 4);
+  g_assert_cmpstr(buf, ==, "ping");
+  g_assert_cmpint(send(sv[1], "pong", 4, MSG_NOSIGNAL), ==, 4);
+  p.fd = sv[0];
+  g_assert_cmpint(ncap_port_poll(&p, 1, 5000), ==, 1);
+  g_assert_cmpint(recv(sv[0], buf, sizeof buf, 0), ==, 4);
+  g_assert_cmpstr(buf, ==, "pong");
+  /* One end closed: the other reads EOF. */
+  g_assert_cmpint(ncap_port_close_socket(sv[0]), ==, 0);
+  p.fd = sv[1];
+  g_assert_cmpint(ncap_port_poll(&p, 1, 5000), ==, 1);
+  g_assert_cmpint(recv(sv[1], buf, sizeof buf, 0), ==, 0);
+  g_assert_cmpint(ncap_port_close_socket(sv[1]), ==, 0);
+}
+
+static void
 test_lock_and_path(void)
 {
   g_autofree char *dir = g_dir_make_tmp("ncap-port-XXXXXX", NULL);
@@ -108,6 +133,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/port/pipe-poll", test_pipe_poll);
   g_test_add_func("/port/write-reader-gone", test_write_reader_gone);
+  g_test_add_func("/port/socketpair", test_socketpair);
   g_test_add_func("/port/lock-and-path", test_lock_and_path);
   g_test_add_func("/port/names-and-time", test_names_and_time);
   return g_test_run();
