@@ -12,8 +12,6 @@
 #include <time.h>
 
 #ifdef G_OS_WIN32
-#include <gcrypt.h>
-#include <stdio.h>
 #include <windows.h>
 #else
 #include <netinet/tcp.h>
@@ -40,22 +38,10 @@ on_console_ctrl(DWORD type)
   return FALSE;
 }
 
-/* libgcrypt (libssh's crypto on Windows) logs notes of its entropy
- * gatherer ("you should run 'diskperf -y'") on stderr, which is the
- * extcap's one-line error channel: keep only its errors. */
-static void
-on_gcrypt_log(void *opaque, int level, const char *fmt, va_list ap)
-{
-  (void)opaque;
-  if (level >= GCRY_LOG_ERROR)
-    vfprintf(stderr, fmt, ap);
-}
-
 void
 ncap_port_init(void)
 {
   WSADATA wsa;
-  gcry_set_log_handler(on_gcrypt_log, NULL);
   _setmode(0, _O_BINARY);
   _setmode(1, _O_BINARY);
   _setmode(2, _O_BINARY);

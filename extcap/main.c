@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "cli.h"
+#include "crypto-log.h"
 #include "extcap.h"
 #include "ncap-error.h"
 #include "port.h"
@@ -17,6 +18,7 @@ main(int argc, char **argv)
   gboolean ok;
 
   ncap_port_init();
+  ncap_crypto_log_quiet();
   setlocale(LC_ALL, "");
   if (ncap_extcap_is_call(argc, argv))
     ok = ncap_extcap_run(argc, argv, &error);

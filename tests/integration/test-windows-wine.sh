@@ -46,7 +46,7 @@ export PKG_CONFIG_LIBDIR=$NCAP_MINGW_PREFIX/lib/pkgconfig:/usr/x86_64-w64-mingw3
 # shellcheck disable=SC2046
 x86_64-w64-mingw32-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
   -I"$NCAP_SRC/common" -o "$NCAP_TMP/test-port.exe" "$NCAP_SRC/tests/unit/test-port.c" \
-  "$NCAP_SRC/common/port.c" $(pkg-config --cflags --libs glib-2.0 libgcrypt) -lws2_32 ||
+  "$NCAP_SRC/common/port.c" $(pkg-config --cflags --libs glib-2.0) -lws2_32 ||
   ncap_fail "building test-port.exe"
 unset PKG_CONFIG_LIBDIR
 WINEPATH=$(ncap_winpath "$(dirname "$W")") ncap_wine "$NCAP_TMP/test-port.exe" >"$NCAP_TMP/test-port.out" 2>&1 ||
