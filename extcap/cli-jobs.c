@@ -467,7 +467,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
       goto fail;
     }
   }
-  status = ssh_channel_get_exit_status(ch);
+  status = ncap_ssh_exit_status(ch);
   if (ncap_port_fsync(fd) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                 g_strerror(errno));

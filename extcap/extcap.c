@@ -533,8 +533,12 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
  * opened its read end (anything slower than an instant exit) leaves
  * tshark hanging, past -a duration, until it is killed. Opening and
  * closing the write end gives dumpcap EOF; tshark then ends at once and
- * shows our stderr line as "Error by extcap pipe: <line>" (checked with
- * tshark 4.0; see docs/extcap.md). */
+ * shows our stderr line as "Error by extcap pipe: <line>" (4.0) or
+ * "Error from extcap pipe: <line>" (4.4, 4.6; see docs/extcap.md). */
+/* The fifo of a failed capture call, released by main once the error
+ * line is out (ncap_extcap_release_fifo). */
+static char *failed_fifo;
+
 static void
 release_fifo(const char *fifo)
 {
@@ -562,9 +566,19 @@ run_capture(const ExtcapArgs *a, GError **error)
     return FALSE;
   }
   gboolean ok = run_capture_inner(a, error);
-  if (!ok)
-    release_fifo(a->fifo);
+  if (!ok) {
+    g_free(failed_fifo);
+    failed_fifo = g_strdup(a->fifo);
+  }
   return ok;
+}
+
+void
+ncap_extcap_release_fifo(void)
+{
+  if (failed_fifo != NULL)
+    release_fifo(failed_fifo);
+  g_clear_pointer(&failed_fifo, g_free);
 }
 
 gboolean

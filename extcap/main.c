@@ -27,6 +27,7 @@ main(int argc, char **argv)
   if (!ok) {
     ncap_ssh_log("exit %d: %s", ncap_error_exit_status(error), error->message);
     ncap_error_print("nodecap", error);
+    ncap_extcap_release_fifo();
     return ncap_error_exit_status(error);
   }
   ncap_ssh_log("exit 0");

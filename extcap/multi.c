@@ -217,7 +217,7 @@ clock_read_line(MultiNode *nd, ssh_channel ch, GString *pending,
       if (err->len < MULTI_STDERR_KEEP)
         g_string_append_len(err, buf, e);
     if (ssh_channel_is_eof(ch)) {
-      int code, status = ssh_channel_get_exit_status(ch);
+      int code, status = ncap_ssh_exit_status(ch);
       g_autofree char *text =
           ncap_node_helper_failure(nd->helper, status, err->str, &code);
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE, "clock: %s",
@@ -584,7 +584,7 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
   if (ssh_channel_is_eof(nd->ch) || ssh_channel_is_closed(nd->ch)) {
     while ((e = ssh_channel_read_timeout(nd->ch, buf, 65536, 1, 0)) > 0)
       keep_stderr(nd, buf, e);
-    int status = ssh_channel_get_exit_status(nd->ch);
+    int status = ncap_ssh_exit_status(nd->ch);
     if (node_agentless_end(mu, nd, status, now))
       return false;
     if (status == 0) {

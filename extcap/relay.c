@@ -440,7 +440,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     ok = FALSE;
   if (remote_ended) {
     read_stderr(ch, err, ebuf, sizeof ebuf);
-    int status = ssh_channel_get_exit_status(ch);
+    int status = ncap_ssh_exit_status(ch);
     ncap_ssh_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
                  status, relay->bytes);
     if (status != 0) {

@@ -614,8 +614,28 @@ ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms, GString *out,
       return FALSE;
     }
   }
-  *exit_status = ssh_channel_get_exit_status(ch);
+  *exit_status = ncap_ssh_exit_status(ch);
   return TRUE;
+}
+
+/* libssh 0.11 (trixie, sid) deprecates ssh_channel_get_exit_status for
+ * ssh_channel_get_exit_state; 0.10 (bookworm) has only the former. */
+int
+ncap_ssh_exit_status(ssh_channel ch)
+{
+#if LIBSSH_VERSION_INT >= SSH_VERSION_INT(0, 11, 0)
+  uint32_t code = 0;
+  char *signal = NULL;
+  int rc = ssh_channel_get_exit_state(ch, &code, &signal, NULL);
+  if (signal != NULL) {
+    /* An exit-signal and no exit-status: 0.10 answered -1 here too. */
+    ssh_string_free_char(signal);
+    return -1;
+  }
+  return rc == SSH_OK && code <= G_MAXINT ? (int)code : -1;
+#else
+  return ssh_channel_get_exit_status(ch);
+#endif
 }
 
 void

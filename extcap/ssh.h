@@ -81,6 +81,12 @@ gboolean ncap_ssh_run(NcapSsh *ssh, const char *command, int timeout_ms,
                       GString *out, GString *err, int *exit_status,
                       GError **error);
 
+/* The exit status the remote command sent on ch, or -1 when it sent none
+ * (killed by a signal, or sshd closed without one). Blocks like libssh's
+ * own call until the status, EOF or close arrives. Use this, never
+ * ssh_channel_get_exit_status (deprecated from libssh 0.11). */
+int ncap_ssh_exit_status(ssh_channel ch);
+
 /* Transfer none. */
 ssh_session ncap_ssh_session(NcapSsh *ssh);
 const char *ncap_ssh_host(NcapSsh *ssh);

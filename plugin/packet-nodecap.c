@@ -22,6 +22,7 @@
 
 #include "packet-id.h"
 #include "packet-nodecap.h"
+#include "ncap-ws-compat.h"
 
 /* More sightings than this of one identity hash are not one packet crossing
  * a few nodes but repeated identical frames (STP, a replayed datagram):
@@ -88,7 +89,7 @@ static expert_field ei_duplicates = EI_INIT;
 /* Preferences. */
 static const char *pref_node_order = "";
 static guint pref_max_delay_ms = 1000;
-static gboolean pref_clock_offset = TRUE;
+static ncap_ws_bool_pref pref_clock_offset = TRUE;
 static GHashTable *order_pos;   /* node name -> position + 1 in node_order */
 static guint order_len;
 
@@ -222,8 +223,8 @@ iface_get(packet_info *pinfo, guint32 ifid)
   NcapIface *i = g_new0(NcapIface, 1);
   i->sample = 1;
   i->linktype = linktype_of(pinfo->rec->rec_header.packet_header.pkt_encap);
-  const char *name = epan_get_interface_name(pinfo->epan, ifid);
-  const char *descr = epan_get_interface_description(pinfo->epan, ifid);
+  const char *name = ncap_ws_interface_name(pinfo, ifid);
+  const char *descr = ncap_ws_interface_description(pinfo, ifid);
   const char *colon = name ? strrchr(name, ':') : NULL;
   /* Wireshark falls back to the description when if_name is absent. */
   if (colon != NULL && colon != name && colon[1] != '\0' &&

@@ -182,13 +182,30 @@ ncap_capture_open(NcapCapture *cap, GError **error)
                 cap->opts.iface, errbuf);
     return FALSE;
   }
-  pcap_set_snaplen(cap->pcap, (int)cap->opts.snaplen);
-  pcap_set_promisc(cap->pcap, 1);
+  /* A setter that fails leaves a capture other than the one asked for (a
+   * refused ring size would go unnoticed): each is checked, and newer
+   * libpcap declares them warn_unused_result. */
+  const char *what = NULL;
+  int rc = 0;
+  if ((rc = pcap_set_snaplen(cap->pcap, (int)cap->opts.snaplen)) != 0)
+    what = "snapshot length";
+  else if ((rc = pcap_set_promisc(cap->pcap, 1)) != 0)
+    what = "promiscuous mode";
   /* The timeout is TPACKET_V3's block retirement time: the latency of a
    * quiet link. 50 ms keeps a live view live at low cost. */
-  pcap_set_timeout(cap->pcap, NCAP_CAPTURE_RETIRE_MS);
-  pcap_set_buffer_size(cap->pcap, (int)MIN(cap->buffer_size, (gsize)G_MAXINT));
-  pcap_set_tstamp_precision(cap->pcap, PCAP_TSTAMP_PRECISION_NANO);
+  else if ((rc = pcap_set_timeout(cap->pcap, NCAP_CAPTURE_RETIRE_MS)) != 0)
+    what = "timeout";
+  else if ((rc = pcap_set_buffer_size(cap->pcap,
+                                      (int)MIN(cap->buffer_size, (gsize)G_MAXINT))) != 0)
+    what = "buffer size";
+  else if ((rc = pcap_set_tstamp_precision(cap->pcap, PCAP_TSTAMP_PRECISION_NANO)) != 0)
+    what = "nanosecond time stamps";
+  if (what != NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_CAPTURE, "interface \"%s\": %s: %s",
+                cap->opts.iface, what, pcap_statustostr(rc));
+    ncap_capture_close(cap);
+    return FALSE;
+  }
 
   int status = pcap_activate(cap->pcap);
   if (status < 0) {

@@ -16,7 +16,11 @@ command -v tshark >/dev/null || { echo "tshark not installed" >&2; exit 1; }
 T=$(mktemp -d /tmp/ncap-plugin-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
-PLUGDIR="$T/home/.local/lib/wireshark/plugins/4.0/epan"
+# A plugin is loaded only from its own release's folder (plugins/4.0,
+# 4.4, 4.6): take the release from the tshark that will run.
+WS_RELEASE=$(tshark --version | sed -n '1s/^TShark (Wireshark) \([0-9]*\.[0-9]*\)\..*/\1/p')
+[ -n "$WS_RELEASE" ] || { echo "cannot read the Wireshark release from tshark --version" >&2; exit 1; }
+PLUGDIR="$T/home/.local/lib/wireshark/plugins/$WS_RELEASE/epan"
 mkdir -p "$PLUGDIR"
 cp "$PLUGIN_SO" "$PLUGDIR/"
 chmod -R a+rX "$T"
@@ -35,6 +39,13 @@ ts() {
   # shellcheck disable=SC2086
   "${AS_USER[@]}" env -i PATH="$PATH" HOME="$T/home" LC_ALL=C.UTF-8 \
     ${NCAP_TSHARK_ENV:-} tshark "$@"
+}
+
+# ts with -T fields and a space separator: tshark 4.4 and later escape the
+# separator inside a value ("Seen\ at\ a"), 4.0 does not (and has no -E
+# escape= to turn it off); undo it so one expectation fits every release.
+tsf() {
+  ts "$@" | sed 's/\\ / /g'
 }
 
 # mk OUT [--no-packetid]: spec on stdin; the file is readable by nobody.

@@ -86,7 +86,7 @@ ncap_assert_contains "$(cat "$NCAP_TMP/start.err")" "saved captures need nodecap
 tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o "extcap.nodecap.remotehelper:$NOHELPER" \
   -o extcap.nodecap.capturewith:dumpcap -o extcap.nodecap.remoteinterface:lo \
   -f "udp port $PORT" -a duration:20 -w "$NCAP_TMP/t.pcapng" >/dev/null 2>"$NCAP_TMP/t.err"
-grep -q "Error by extcap pipe: nodecap: 127.0.0.1: no capture program on the node" "$NCAP_TMP/t.err" ||
+grep -qE "Error (by|from) extcap pipe: nodecap: 127.0.0.1: no capture program on the node" "$NCAP_TMP/t.err" ||
   ncap_fail "tshark did not show the error: $(cat "$NCAP_TMP/t.err")"
 ncap_wait_for 10 _no_prog || ncap_fail "tshark: capture program left on the node"
 ncap_log "PASS: auto -> tcpdump; no dumpcap exit 17; sudo password exit 18; --sample refused exit 2; tshark shows the line"

@@ -75,5 +75,5 @@ ncap_assert_contains "$(cat "$NCAP_TMP/v.out")" 'filter "udp prt 53"' "filter ve
 tshark -i nodecap -a duration:5 -w "$NCAP_TMP/nohost.pcapng" 2>"$NCAP_TMP/nohost.err"
 rc=$?
 ((rc != 0)) || ncap_fail "tshark without a host exited 0"
-ncap_assert_contains "$(cat "$NCAP_TMP/nohost.err")" "Error by extcap pipe: nodecap: no node given" "no host"
+ncap_assert_extcap_error "$(cat "$NCAP_TMP/nohost.err")" "nodecap: no node given" "no host"
 ncap_log "PASS: interfaces, dlts, config, reload, filter validation, missing host"

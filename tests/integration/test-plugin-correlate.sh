@@ -38,19 +38,19 @@ pkts() {
 F=(-T fields -E separator=' ' -E occurrence=a -E aggregator=';')
 
 # ---- (b) flow rule (node_order empty) ------------------------------------
-out=$(ts -2 -r "$T/ab.pcapng" -Y nodecap.unmatched "${F[@]}" -e frame.number -e ip.id \
+out=$(tsf -2 -r "$T/ab.pcapng" -Y nodecap.unmatched "${F[@]}" -e frame.number -e ip.id \
         -e nodecap.node -e nodecap.unmatched -e _ws.expert.message)
 expect "(b) flow rule: only packet 7 at a" "13 0x0007 a b Seen at a but never at b" "$out"
 
-out=$(ts -2 -r "$T/ab.pcapng" -o nodecap.node_order:a,b -Y nodecap.unmatched "${F[@]}" \
+out=$(tsf -2 -r "$T/ab.pcapng" -o nodecap.node_order:a,b -Y nodecap.unmatched "${F[@]}" \
         -e frame.number -e nodecap.unmatched)
 expect "(b) node_order a,b: only packet 7 at a" "13 b" "$out"
-out=$(ts -2 -r "$T/ab.pcapng" -o nodecap.node_order:b,a -Y nodecap.unmatched "${F[@]}" \
+out=$(tsf -2 -r "$T/ab.pcapng" -o nodecap.node_order:b,a -Y nodecap.unmatched "${F[@]}" \
         -e frame.number -e nodecap.unmatched)
 expect "(b) node_order b,a (listed backwards): same" "13 b" "$out"
 
 table() {
-  ts -2 -r "$1" "${@:2}" "${F[@]}" -e frame.number -e ip.id -e nodecap.node -e nodecap.seq \
+  tsf -2 -r "$1" "${@:2}" "${F[@]}" -e frame.number -e ip.id -e nodecap.node -e nodecap.seq \
      -e nodecap.seen_count -e nodecap.first_node -e nodecap.delay -e nodecap.path \
      -e nodecap.seen_at -e nodecap.unmatched | sed 's/ *$//'
 }
@@ -79,7 +79,7 @@ expected_ab="1 0x0001 a 0 2 a 0.000000000 a -> b b:eth1 frame 2
 out=$(table "$T/ab.pcapng")
 expect "(b) seen_at, delay, path, seq for every frame" "$expected_ab" "$out"
 
-out=$(ts -2 -r "$T/ab.pcapng" -o nodecap.clock_offset:FALSE -Y 'frame.number == 2' "${F[@]}" -e nodecap.delay)
+out=$(tsf -2 -r "$T/ab.pcapng" -o nodecap.clock_offset:FALSE -Y 'frame.number == 2' "${F[@]}" -e nodecap.delay)
 expect "(b) without the clock offset the raw delay shows" "0.001250000" "$out"
 # Times the merge already corrected (--clock-correct: clock_corrected=1)
 # keep the offset in the description for the record; it is not taken off
@@ -93,7 +93,7 @@ out=$(table "$T/ab-corrected.pcapng")
 expect "(b) clock_corrected=1: the offset is not applied twice" "$expected_ab" "$out"
 
 # One pass only: per-packet fields, no correlation yet (documented).
-out=$(ts -r "$T/ab.pcapng" -Y 'frame.number == 2' "${F[@]}" -e nodecap.node -e nodecap.seq -e nodecap.seen_count)
+out=$(tsf -r "$T/ab.pcapng" -Y 'frame.number == 2' "${F[@]}" -e nodecap.node -e nodecap.seq -e nodecap.seen_count)
 expect "one pass: node and seq, no sightings" "b 0 " "$out"
 
 # ---- (c) no epb_packetid: the plugin computes the identity ---------------
@@ -118,7 +118,7 @@ mergecap -w "$T/merged.pcapng" "$T/a.pcapng" "$T/b.pcapng"
 chmod a+r "$T/merged.pcapng"
 out=$(table "$T/merged.pcapng")
 expect "(d) merged file: same table" "$expected_ab" "$out"
-out=$(ts -2 -r "$T/merged.pcapng" -Y nodecap.unmatched "${F[@]}" -e frame.number -e ip.id -e nodecap.unmatched)
+out=$(tsf -2 -r "$T/merged.pcapng" -Y nodecap.unmatched "${F[@]}" -e frame.number -e ip.id -e nodecap.unmatched)
 expect "(d) merged file: only packet 7 at a" "13 0x0007 b" "$out"
 
 # ---- three nodes a -> b -> c, c missing packet 4 --------------------------
@@ -134,12 +134,12 @@ expect "(d) merged file: only packet 7 at a" "13 0x0007 b" "$out"
   done
   t=$((B + 2000 * MS)); echo "pkt 0 $t 99"; echo "pkt 1 $((t + 1)) 99"; echo "pkt 2 $((t + 2)) 99"
 } | mk "$T/abc.pcapng"
-out=$(ts -2 -r "$T/abc.pcapng" -o nodecap.node_order:a,b,c -Y nodecap.unmatched "${F[@]}" \
+out=$(tsf -2 -r "$T/abc.pcapng" -o nodecap.node_order:a,b,c -Y nodecap.unmatched "${F[@]}" \
         -e ip.id -e nodecap.node -e nodecap.path -e nodecap.unmatched)
 expect "a->b->c: packet 4 vanished after b" "0x0004 b a -> b c" "$out"
-out=$(ts -2 -r "$T/abc.pcapng" -Y nodecap.unmatched "${F[@]}" -e ip.id -e nodecap.node -e nodecap.unmatched)
+out=$(tsf -2 -r "$T/abc.pcapng" -Y nodecap.unmatched "${F[@]}" -e ip.id -e nodecap.node -e nodecap.unmatched)
 expect "a->b->c flow rule: same" "0x0004 b c" "$out"
-out=$(ts -2 -r "$T/abc.pcapng" -Y 'ip.id == 2' "${F[@]}" -e nodecap.node -e nodecap.delay -e nodecap.path)
+out=$(tsf -2 -r "$T/abc.pcapng" -Y 'ip.id == 2' "${F[@]}" -e nodecap.node -e nodecap.delay -e nodecap.path)
 expect "a->b->c: delays ordered" "a 0.000000000 a -> b -> c
 b 0.000200000 a -> b -> c
 c 0.000500000 a -> b -> c" "$out"

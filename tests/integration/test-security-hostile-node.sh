@@ -132,7 +132,7 @@ run "$name" tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o extcap.nodecap.remotei
 # tshark 4.0 itself exits 0 once packets were captured, whatever the
 # extcap's status: the line it shows is what the user sees.
 check "$name" "[[ $RC -ne 124 ]]" "tshark did not end"
-check "$name" "grep -q 'Error by extcap pipe: nodecap: 127.0.0.1: the node sent a malformed stream: pcapng: ' '$ERR_F'" "tshark does not show the line: $(head -c 300 "$ERR_F")"
+check "$name" "grep -qE 'Error (by|from) extcap pipe: nodecap: 127.0.0.1: the node sent a malformed stream: pcapng: ' '$ERR_F'" "tshark does not show the line: $(head -c 300 "$ERR_F")"
 if capinfos -c -M "$pcap" >"$NCAP_TMP/$name.capinfos" 2>&1; then
   n=$(awk -F: '/Number of packets/ {print $2 + 0}' "$NCAP_TMP/$name.capinfos")
   check "$name" "[[ $n -ge 5 ]]" "valid prefix lost: $n packets"

@@ -50,6 +50,30 @@ mkdir -p "$HOME"
 unset XDG_CONFIG_HOME SSH_AUTH_SOCK SSH_AGENT_PID DISPLAY
 export LC_ALL=C.UTF-8
 
+# The personal extcap folder of the tshark on PATH, under $HOME. 4.4 and
+# later print it in -G folders (~/.local/lib/wireshark/extcap) and no
+# longer scan ~/.config/wireshark/extcap; 4.0 scans that one without
+# listing it (docs/wireshark-facts.md).
+ncap_personal_extcap_dir() {
+  local d
+  d=$(tshark -G folders 2>/dev/null | sed -n 's/^Personal Extcap path:[[:space:]]*//p')
+  echo "${d:-$HOME/.config/wireshark/extcap}"
+}
+
+# The Wireshark release (4.0, 4.4, 4.6) of the tshark on PATH: a plugin
+# loads only from plugins/<release>/epan.
+ncap_ws_release() {
+  tshark --version | sed -n '1s/^TShark (Wireshark) \([0-9]*\.[0-9]*\)\..*/\1/p'
+}
+
+# ncap_assert_extcap_error TSHARK_STDERR LINE WHAT: tshark showed the
+# extcap's stderr LINE: "Error by extcap pipe: LINE" in 4.0, "Error from
+# extcap pipe: LINE" in 4.4 and 4.6.
+ncap_assert_extcap_error() {
+  [[ "$1" == *"Error by extcap pipe: $2"* || "$1" == *"Error from extcap pipe: $2"* ]] ||
+    ncap_fail "$3: 'Error by/from extcap pipe: $2' not found in: $1"
+}
+
 # ncap_assert_eq EXPECTED ACTUAL WHAT
 ncap_assert_eq() {
   [[ "$1" == "$2" ]] || ncap_fail "$3: expected '$1', got '$2'"

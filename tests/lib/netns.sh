@@ -64,8 +64,10 @@ ncap_netns_setup() {
   chmod 755 "$NCAP_TMP/node" "$NCAP_TMP/node/bin"
   NCAP_HELPER="$NCAP_TMP/node/bin/nodecap-helper"
   ln -s "$NCAP_BUILD/remote/nodecap-helper" "$NCAP_HELPER"
-  mkdir -p "$HOME/.config/wireshark/extcap"
-  NCAP_EXTCAP="$HOME/.config/wireshark/extcap/nodecap"
+  local extcap_dir
+  extcap_dir=$(ncap_personal_extcap_dir)
+  mkdir -p "$extcap_dir"
+  NCAP_EXTCAP="$extcap_dir/nodecap"
   ln -s "$NCAP_BUILD/extcap/nodecap" "$NCAP_EXTCAP"
   NCAP_EXTCAP_LOG="$NCAP_TMP/extcap.log"
   NCAP_NODES="$NODE_A,$NODE_B,$NODE_C"
@@ -190,8 +192,10 @@ ncap_send_from_a() {
 ncap_plugin_tshark() {
   local home="$NCAP_TMP/plugin-home"
   if [[ ! -d "$home" ]]; then
-    mkdir -p "$home/.local/lib/wireshark/plugins/4.0/epan"
-    cp "$NCAP_BUILD/plugin/nodecap.so" "$home/.local/lib/wireshark/plugins/4.0/epan/"
+    local plugdir
+    plugdir="$home/.local/lib/wireshark/plugins/$(ncap_ws_release)/epan"
+    mkdir -p "$plugdir"
+    cp "$NCAP_BUILD/plugin/nodecap.so" "$plugdir/"
     chown -R nobody:nogroup "$home"
   fi
   # NCAP_TSHARK_ENV (tests/sanitize.sh): the ASan runtime for a sanitized

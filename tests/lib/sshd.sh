@@ -89,8 +89,10 @@ CFG
   ln -s "$NCAP_BUILD/remote/nodecap-helper" "$NCAP_HELPER"
 
   # tshark scans the personal extcap folder even as root (docs/wireshark-facts.md).
-  mkdir -p "$HOME/.config/wireshark/extcap"
-  NCAP_EXTCAP="$HOME/.config/wireshark/extcap/nodecap"
+  local extcap_dir
+  extcap_dir=$(ncap_personal_extcap_dir)
+  mkdir -p "$extcap_dir"
+  NCAP_EXTCAP="$extcap_dir/nodecap"
   ln -s "$NCAP_BUILD/extcap/nodecap" "$NCAP_EXTCAP"
 
   NCAP_TSHARK_OPTS=(

@@ -35,6 +35,10 @@ main(int argc, char **argv)
   g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_autoptr(GError) error = NULL;
+  /* Declared before the first goto fail, whose cleanup would otherwise free
+   * them uninitialized (GCC 14 warns). */
+  g_autoptr(NcapUploadRecord) rec = NULL;
+  g_autoptr(JsonNode) node_json = NULL;
   if (!g_option_context_parse(ctx, &argc, &argv, &error))
     goto fail;
 
@@ -78,10 +82,10 @@ main(int argc, char **argv)
   close(feed);
   int st = 0;
   waitpid(pid, &st, 0);
-  g_autoptr(NcapUploadRecord) rec = ncap_upload_record_load(cfg.record_dirfd, job, &error);
+  rec = ncap_upload_record_load(cfg.record_dirfd, job, &error);
   if (!rec)
     goto fail;
-  g_autoptr(JsonNode) node_json = ncap_upload_record_to_json(rec);
+  node_json = ncap_upload_record_to_json(rec);
   {
     /* A block of its own: a goto fail above must not skip a cleanup. */
     g_autofree char *text = json_to_string(node_json, TRUE);
