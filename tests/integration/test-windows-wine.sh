@@ -13,11 +13,20 @@
 # 5. a multi-node capture of two node names;
 # 6. a key path with spaces and backslashes works, a missing .ssh folder
 #    is a clear error, a key file with CRLF line ends works.
+# 5b. JSON (json-mini in the Windows build, json-glib on Linux): start,
+#    interfaces (helper and agentless), list of two hosts and of a host
+#    that refuses, --json, print the same as Linux.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
 source "$(dirname "$0")/../lib/wine.sh"
 ncap_wine_start
+# The node's helper keeps step 5b's saved job in this test's directories.
+ST=$NCAP_TMP/state CAP=$NCAP_TMP/cap ETC=$NCAP_TMP/etc
+mkdir -p "$ST" "$CAP" "$ETC"
+cp "$NCAP_SRC/tests/lib/policy-all.conf" "$ETC/policy.conf"
+NCAP_SSHD_SETENV="NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log"
 ncap_sshd_start
+ncap_on_exit "NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log $NCAP_BUILD/remote/nodecap-helper stop"
 W=$NCAP_WIN_EXE
 L=$NCAP_BUILD/extcap/nodecap
 P=$(ncap_random_port 40000 49000)
@@ -196,6 +205,59 @@ ncap_assert_eq "127.0.0.1:lo,localhost:lo" \
 ncap_assert_eq 40 "$(tshark -r "$NCAP_TMP/multi.pcapng" 2>/dev/null | wc -l)" "packets of the two-node capture"
 ncap_assert_no_helper "after the two-node capture"
 ncap_log "5. two-node capture: 127.0.0.1:lo and localhost:lo, 40 packets"
+
+# 5b. JSON: the Windows build parses and generates with json-mini
+# (packaging/windows/json-mini), Linux with json-glib; the output must be
+# the same bytes. `interfaces --json` parses the helper's list (and prints
+# it); without a helper it is generated (JsonBuilder); `start --json`
+# parses the job record; `list` of two hosts parses both arrays and prints
+# them pretty in one object.
+same_out() { # WHAT FILE-SUFFIX VERB HOST [ARGS...] (ARGS override the SSH options)
+  local what=$1 sfx=$2 verb=$3 host=$4; shift 4
+  "$L" "$verb" "$host" "${LSSH[@]}" "$@" >"$NCAP_TMP/j-linux.$sfx" 2>"$NCAP_TMP/j-linux.err" ||
+    ncap_fail "linux $what: $(cat "$NCAP_TMP/j-linux.err")"
+  ncap_wine "$W" "$verb" "$host" "${WSSH[@]}" "$@" >"$NCAP_TMP/j-win.$sfx" 2>"$NCAP_TMP/j-win.err" ||
+    ncap_fail "nodecap.exe $what: $(cat "$NCAP_TMP/j-win.err")"
+  cmp "$NCAP_TMP/j-linux.$sfx" "$NCAP_TMP/j-win.$sfx" >&2 ||
+    { diff "$NCAP_TMP/j-linux.$sfx" "$NCAP_TMP/j-win.$sfx" | head -10 >&2; ncap_fail "$what differs from Linux"; }
+}
+same_out "interfaces --json" ifs.json interfaces 127.0.0.1 --json
+python3 -c 'import json,sys; l=json.load(open(sys.argv[1])); assert any(i["name"]=="lo" for i in l)' \
+  "$NCAP_TMP/j-win.ifs.json" || ncap_fail "interfaces --json has no lo"
+ncap_log "5b. interfaces --json: $(wc -c <"$NCAP_TMP/j-win.ifs.json") bytes, the same as Linux"
+same_out "interfaces --json without the helper (agentless)" ifs0.json \
+  interfaces 127.0.0.1 --json --remote-helper "$NCAP_TMP/no-such-helper"
+ncap_log "5b. agentless interfaces --json (generated): $(head -c 60 "$NCAP_TMP/j-win.ifs0.json")..."
+ncap_wine "$W" start 127.0.0.1 "${WSSH[@]}" -i lo -f "udp port $P" --json \
+  >"$NCAP_TMP/start.json" 2>"$NCAP_TMP/start.err" || ncap_fail "nodecap.exe start: $(cat "$NCAP_TMP/start.err")"
+JOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$NCAP_TMP/start.json") ||
+  ncap_fail "start --json: $(cat "$NCAP_TMP/start.json")"
+for i in 1 2 3 4 5; do ncap_send_udp 10 "$P" "job$i é \"\\" 2>/dev/null; sleep 0.2; done
+ncap_wine "$W" stop 127.0.0.1 "${WSSH[@]}" "$JOB" >"$NCAP_TMP/stop.out" 2>"$NCAP_TMP/stop.err" ||
+  ncap_fail "nodecap.exe stop: $(cat "$NCAP_TMP/stop.err")"
+same_out "list of two hosts --json" list.json list 127.0.0.1,localhost --json
+python3 - "$NCAP_TMP/j-win.list.json" "$JOB" <<'PY' || ncap_fail "list --json of two hosts: $(head -20 "$NCAP_TMP/j-win.list.json")"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert sorted(j) == ["127.0.0.1", "localhost"], j
+for h in j.values():
+    assert [r["id"] for r in h] == [sys.argv[2]], h
+    assert h[0]["packets"] > 0 and h[0]["files"], h
+PY
+ncap_log "5b. start/stop job $JOB; list of two hosts --json: $(wc -l <"$NCAP_TMP/j-win.list.json") lines, the same as Linux"
+# A host that refuses: its entry is an object built from an error
+# (json_object_set_*_member, json_node_take_object), the exit status too.
+"$L" list 127.0.0.1,127.0.0.2 "${LSSH[@]}" --json >"$NCAP_TMP/j-linux.err.json" 2>/dev/null
+lrc=$?
+ncap_wine "$W" list 127.0.0.1,127.0.0.2 "${WSSH[@]}" --json >"$NCAP_TMP/j-win.err.json" 2>/dev/null
+wrc=$?
+((lrc != 0)) || ncap_fail "list with a refusing host: linux exit 0"
+ncap_assert_eq "$lrc" "$wrc" "list with a refusing host: exit status"
+cmp "$NCAP_TMP/j-linux.err.json" "$NCAP_TMP/j-win.err.json" >&2 ||
+  { diff "$NCAP_TMP/j-linux.err.json" "$NCAP_TMP/j-win.err.json" | head -10 >&2; ncap_fail "list with a refusing host differs from Linux"; }
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["127.0.0.2"]["exit_status"] > 0 and "refused" in j["127.0.0.2"]["error"], j' \
+  "$NCAP_TMP/j-win.err.json" || ncap_fail "list with a refusing host: $(cat "$NCAP_TMP/j-win.err.json")"
+ncap_log "5b. list with a refusing host --json: exit $wrc, $(grep -A2 '"127.0.0.2"' "$NCAP_TMP/j-win.err.json" | tr -s ' \n' ' '), the same as Linux"
 
 # 6. Windows paths and files.
 small_capture() { # OUT ERR KEY [known_hosts]: 5 packets
