@@ -4,12 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <json-glib/json-glib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +18,7 @@
 #include "ncap-text.h"
 #include "node.h"
 #include "report.h"
+#include "port.h"
 
 /* A status/list/delete answers at once; start waits up to 30 s for the
  * worker and stop up to 120 s for the job to finish (docs/jobs.md). */
@@ -391,12 +392,7 @@ fetch_install_signals(void)
 {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fetch_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ncap_port_on_interrupt(on_fetch_signal);
     g_once_init_leave(&once, 1);
   }
 }
@@ -449,18 +445,15 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
    * another host of this one, naming the same node twice) fetching the
    * same file into the same directory waits, then finds it here. */
   for (;;) {
-    struct stat a, b;
     fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                   g_strerror(errno));
       return FALSE;
     }
-    while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
-      ;
+    ncap_port_lock(fd);
     /* The holder may have renamed it to its final name meanwhile. */
-    if (fstat(fd, &a) == 0 && lstat(part, &b) == 0 && a.st_ino == b.st_ino &&
-        a.st_dev == b.st_dev)
+    if (ncap_port_fd_is_path(fd, part))
       break;
     close(fd);
   }
@@ -520,7 +513,7 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     }
   }
   status = ncap_ssh_exit_status(ch);
-  if (fsync(fd) != 0) {
+  if (ncap_port_fsync(fd) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                 g_strerror(errno));
     goto fail;
@@ -532,9 +525,8 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     /* All the bytes came, and they are not the recorded file: corrupt on
      * the node or on the way. Kept for a look, out of the *.pcapng glob. */
     g_autofree char *line = ncap_ssh_last_line(err->str);
-    if (rename(part, bad) != 0)
+    if (ncap_port_rename_and_close(fd, part, bad) != 0)
       unlink(part);
-    close(fd);
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
                 "%s: integrity check failed for %s: received %" G_GUINT64_FORMAT
                 " bytes with sha256 %s, the job record says %" G_GUINT64_FORMAT
@@ -547,18 +539,22 @@ fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
     jobs_helper_error(error, t->label, req->helper, status, err->str);
     goto fail;
   }
-  if (rename(part, path) != 0) {
+  /* The lock goes with the close, after the rename (before it on
+   * Windows, which cannot rename an open file). */
+  int renamed = ncap_port_rename_and_close(fd, part, path);
+  fd = -1;
+  if (renamed != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "rename %s to %s: %s", part,
                 path, g_strerror(errno));
     goto fail;
   }
-  close(fd); /* the lock goes with it, after the rename */
   add_fetched(t, id, f, path, "fetched");
   return TRUE;
 
 fail:
   unlink(part);
-  close(fd);
+  if (fd >= 0)
+    close(fd);
   return FALSE;
 }
 
