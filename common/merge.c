@@ -10,10 +10,10 @@
 
 #include <stdarg.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "ncap-error.h"
 #include "pcapng.h"
+#include "port.h"
 
 __extension__ typedef unsigned __int128 u128;
 __extension__ typedef __int128 s128;
@@ -473,15 +473,13 @@ ncap_merge_new(guint n_sources, const NcapMergeConfig *cfg)
     s->q = g_byte_array_new();
   }
 
-  struct utsname un;
-  bool have_un = uname(&un) == 0;
-  g_autofree char *os = have_un ? g_strdup_printf("%s %s", un.sysname, un.release)
-                                : NULL;
+  g_autofree char *os = ncap_port_os();
+  g_autofree char *machine = ncap_port_machine();
   g_autofree char *appl = g_strdup_printf(
       "nodecap %s (merged from %u node%s)", cfg->version ? cfg->version : "0",
       n_sources, n_sources == 1 ? "" : "s");
   NcapShbInfo shb = {
-    .hardware = have_un ? un.machine : NULL,
+    .hardware = machine,
     .os = os,
     .userappl = appl,
   };

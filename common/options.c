@@ -7,9 +7,8 @@
 #include "options.h"
 
 #include "ncap-error.h"
+#include "port.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <string.h>
 
 #define NCAP_BPF_MAX_LEN 4096

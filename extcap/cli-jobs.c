@@ -4,12 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <json-glib/json-glib.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +19,7 @@
 #include "jobs.h"
 #include "ncap-text.h"
 #include "report.h"
+#include "port.h"
 
 #define PROGRESS_INTERVAL_US (200 * 1000)
 
@@ -118,12 +119,7 @@ fetch_install_signals(void)
 {
   static gsize once = 0;
   if (g_once_init_enter(&once)) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fetch_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    ncap_port_on_interrupt(on_fetch_signal);
     g_once_init_leave(&once, 1);
   }
 }

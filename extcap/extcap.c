@@ -7,11 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "filter-check.h"
 #include "jobs.h"
 #include "jump.h"
 #include "ncap-error.h"
@@ -19,6 +19,7 @@
 #include "multi.h"
 #include "node.h"
 #include "options.h"
+#include "port.h"
 #include "ssh.h"
 
 #define RELOAD_TIMEOUT_S 5
@@ -403,29 +404,6 @@ capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
 
 /* ---- calls ------------------------------------------------------------ */
 
-/* Syntax only (no host is given on this call); the node checks for real
- * against the interface's link type. */
-static gboolean
-validate_filter(const char *filter, GError **error)
-{
-  pcap_t *p = pcap_open_dead(DLT_EN10MB, 262144);
-  struct bpf_program prog;
-
-  if (p == NULL) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_FAILED, "pcap_open_dead failed");
-    return FALSE;
-  }
-  if (pcap_compile(p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID, "filter \"%s\": %s",
-                filter, pcap_geterr(p));
-    pcap_close(p);
-    return FALSE;
-  }
-  pcap_freecode(&prog);
-  pcap_close(p);
-  return TRUE;
-}
-
 static gboolean
 reload_interfaces(const ExtcapArgs *a, GError **error)
 {
@@ -764,7 +742,7 @@ ncap_extcap_run(int argc, char **argv, GError **error)
     return run_capture(&a, error);
   if (a.capture_filter != NULL) {
     /* Wireshark reads the verdict from stdout and the exit status. */
-    if (!validate_filter(a.capture_filter, error)) {
+    if (!ncap_filter_check_syntax(a.capture_filter, error)) {
       printf("%s\n", (*error)->message);
       return FALSE;
     }

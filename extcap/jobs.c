@@ -6,12 +6,12 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ncap-error.h"
 #include "node.h"
+#include "port.h"
 
 #define FETCH_CHUNK (256 * 1024)
 /* fetch: no byte for this long means the path or the node is gone. */
@@ -301,18 +301,15 @@ ncap_jobs_part_lock(const char *part, GError **error)
    * another host of this one, naming the same node twice) fetching the
    * same file into the same directory waits, then finds it here. */
   for (;;) {
-    struct stat a, b;
     int fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                   g_strerror(errno));
       return -1;
     }
-    while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
-      ;
+    ncap_port_lock(fd);
     /* The holder may have renamed it to its final name meanwhile. */
-    if (fstat(fd, &a) == 0 && lstat(part, &b) == 0 && a.st_ino == b.st_ino &&
-        a.st_dev == b.st_dev)
+    if (ncap_port_fd_is_path(fd, part))
       return fd;
     close(fd);
   }
@@ -435,7 +432,7 @@ ncap_jobs_fetch_file(const NcapJobsFetch *fx, NcapSsh *ssh, const char *id,
   status = fetch_stream(fx, ssh, cmd, f->name, part, fd, sum, &got, err, error);
   if (status == -2)
     goto fail;
-  if (fsync(fd) != 0) {
+  if (ncap_port_fsync(fd) != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
                 g_strerror(errno));
     goto fail;
@@ -446,9 +443,8 @@ ncap_jobs_fetch_file(const NcapJobsFetch *fx, NcapSsh *ssh, const char *id,
   case NCAP_JOBS_CORRUPT: {
     /* Kept for a look, out of the *.pcapng glob. */
     g_autofree char *line = ncap_ssh_last_line(err->str);
-    if (rename(part, bad) != 0)
+    if (ncap_port_rename_and_close(fd, part, bad) != 0)
       unlink(part);
-    close(fd);
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
                 "%s: integrity check failed for %s: received %" G_GUINT64_FORMAT
                 " bytes with sha256 %s, the job record says %" G_GUINT64_FORMAT
@@ -463,18 +459,22 @@ ncap_jobs_fetch_file(const NcapJobsFetch *fx, NcapSsh *ssh, const char *id,
   case NCAP_JOBS_OK:
     break;
   }
-  if (rename(part, path) != 0) {
+  /* The lock goes with the close, after the rename (before it on
+   * Windows, which cannot rename an open file). */
+  int renamed = ncap_port_rename_and_close(fd, part, path);
+  fd = -1;
+  if (renamed != 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "rename %s to %s: %s", part,
                 path, g_strerror(errno));
     goto fail;
   }
-  close(fd); /* the lock goes with it, after the rename */
   *path_out = g_steal_pointer(&path);
   return TRUE;
 
 fail:
   unlink(part);
-  close(fd);
+  if (fd >= 0)
+    close(fd);
   return FALSE;
 }
 

@@ -3,12 +3,11 @@
 #include "jump.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "port.h"
 
 struct NcapJump {
   NcapSsh *hop;   /* session to the last jump host */
@@ -127,7 +126,7 @@ pump(gpointer data)
     }
     struct pollfd p[2] = {{.fd = j->fd, .events = POLLIN},
                           {.fd = ssh_get_fd(s), .events = POLLIN}};
-    if (poll(p, 2, 100) < 0 && errno != EINTR)
+    if (ncap_port_poll(p, 2, 100) < 0 && errno != EINTR)
       break;
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
       ssize_t r = recv(j->fd, b, 65536, MSG_DONTWAIT);
@@ -232,7 +231,7 @@ ncap_jump_open(const NcapSshConfig *base, const char *spec, const char *host,
     ncap_jump_free(j);
     return NULL;
   }
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+  if (ncap_port_socketpair(sv) < 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "socketpair: %s",
                 g_strerror(errno));
     ncap_jump_free(j);
@@ -260,7 +259,7 @@ ncap_jump_free(NcapJump *j)
   }
   ncap_ssh_free(j->hop);
   if (j->fd >= 0)
-    close(j->fd);
+    ncap_port_close_socket(j->fd);
   g_free(j->name);
   g_free(j);
 }

@@ -5,8 +5,10 @@
 #include <locale.h>
 
 #include "cli.h"
+#include "crypto-log.h"
 #include "extcap.h"
 #include "ncap-error.h"
+#include "port.h"
 #include "ssh.h"
 
 int
@@ -15,6 +17,8 @@ main(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   gboolean ok;
 
+  ncap_port_init();
+  ncap_crypto_log_quiet();
   setlocale(LC_ALL, "");
   if (ncap_extcap_is_call(argc, argv))
     ok = ncap_extcap_run(argc, argv, &error);

@@ -9,8 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +19,7 @@
 #include "ncap-error.h"
 #include "node.h"
 #include "pcapng-check.h"
+#include "port.h"
 #include "relay.h"
 
 /* libssh grows a channel's window to the size of a read (docs/wireshark-facts.md). */
@@ -175,9 +174,7 @@ multi_node_free(MultiNode *nd)
 static gint64
 real_ns(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+  return ncap_port_real_time_ns();
 }
 
 /* Read one line from the clock channel; *t1 = when it arrived. */
@@ -343,20 +340,14 @@ done:
 static void
 node_start_thread(MultiNode *nd)
 {
-  /* Stop signals go to the main thread only (ncap_multi_stream): a thread
-   * started from the main loop (the fallback to dumpcap/tcpdump) too
+  /* Stop signals go to the main thread only: its blocked write must be
+   * interrupted (EINTR) to notice them. Every node thread, the first ones
+   * and one started from the main loop (the fallback to dumpcap/tcpdump),
    * starts with them blocked. */
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGHUP);
-  sigaddset(&block, SIGALRM);
-  sigaddset(&block, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &block, &old);
+  ncap_port_block_stop_signals();
   g_autofree char *tname = g_strdup_printf("ncap-node-%u", nd->idx);
   nd->thread = g_thread_new(tname, node_thread, nd);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  ncap_port_unblock_stop_signals();
 }
 
 /* ---- the capture ------------------------------------------------------ */
@@ -699,16 +690,6 @@ multi_start_nodes(Multi *mu, const NcapSshConfig *base, GPtrArray *hosts,
                   const NcapCaptureOpts *opts, const NcapMultiOpts *mo,
                   const char *clock_cmd, int notify_w)
 {
-  /* Stop signals go to the main thread only: its blocked write must be
-   * interrupted (EINTR) to notice them. */
-  sigset_t block, old;
-  sigemptyset(&block);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGHUP);
-  sigaddset(&block, SIGALRM);
-  sigaddset(&block, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &block, &old);
   for (guint i = 0; i < mu->n; i++) {
     NcapMultiHost *h = g_ptr_array_index(hosts, i);
     MultiNode *nd = g_new0(MultiNode, 1);
@@ -738,7 +719,6 @@ multi_start_nodes(Multi *mu, const NcapSshConfig *base, GPtrArray *hosts,
     g_ptr_array_add(mu->nodes, nd);
     node_start_thread(nd);
   }
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* A stop request: EOF to every helper, once. FALSE when the drain has
@@ -777,7 +757,7 @@ multi_step_nodes(Multi *mu, MultiLoop *lp, char *buf, gint64 now, bool *more)
   for (;;) {
     struct pollfd p = {.fd = lp->notify_r, .events = POLLIN};
     guint32 idx;
-    if (poll(&p, 1, 0) <= 0 ||
+    if (ncap_port_poll(&p, 1, 0) <= 0 ||
         read(lp->notify_r, &idx, sizeof idx) != sizeof idx)
       break;
     if (idx < mu->n)
@@ -883,7 +863,7 @@ multi_wait(Multi *mu, MultiLoop *lp, bool more, GError **error)
   }
   if (more)
     timeout = 0;
-  int pr = poll(pfd, nfds, timeout);
+  int pr = ncap_port_poll(pfd, nfds, timeout);
   if (pr < 0 && errno != EINTR) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
                 g_strerror(errno));
@@ -1017,7 +997,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
 
   g_return_val_if_fail(hosts->len >= 1 && hosts->len <= NCAP_MERGE_MAX_SOURCES,
                        FALSE);
-  if (pipe2(notify, O_CLOEXEC) < 0) {
+  if (ncap_port_pipe(notify, false) < 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "pipe: %s",
                 g_strerror(errno));
     return FALSE;

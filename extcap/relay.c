@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -14,6 +13,7 @@
 #include "node.h"
 #include "ncap-text.h"
 #include "pcapng-check.h"
+#include "port.h"
 
 /* Syscalls are the client's cost (a paravirtualised VM pays microseconds
  * per entry), and libssh 0.10 spends two per 4 KiB of stream whatever we
@@ -82,8 +82,7 @@ ncap_relay_note_stop(void)
   if (stop_seen_at != 0)
     return;
   stop_seen_at = g_get_monotonic_time();
-  struct itimerval it = {{0, 100 * 1000}, {0, 100 * 1000}};
-  setitimer(ITIMER_REAL, &it, NULL);
+  ncap_port_alarm_every(100);
 }
 
 bool
@@ -109,22 +108,9 @@ on_stop_signal(int sig)
 void
 ncap_relay_install_signals(void)
 {
-  struct sigaction sa;
-
-  if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+  if (wake_pipe[0] < 0 && ncap_port_pipe(wake_pipe, true) < 0)
     wake_pipe[0] = wake_pipe[1] = -1;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  /* No SA_RESTART: a write blocked on a full fifo must return EINTR so a
-   * stop is noticed at once. */
-  sa.sa_flags = 0;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-  sa.sa_handler = on_alarm;
-  sigaction(SIGALRM, &sa, NULL);
-  signal(SIGPIPE, SIG_IGN);
+  ncap_port_install_stop_handlers(on_stop_signal, on_alarm);
 }
 
 void
@@ -153,15 +139,14 @@ ncap_relay_wake_fd(void)
 void
 ncap_relay_stop_timer_off(void)
 {
-  struct itimerval off = {{0, 0}, {0, 0}};
-  setitimer(ITIMER_REAL, &off, NULL);
+  ncap_port_alarm_every(0);
 }
 
 NcapRelayWrite
 ncap_relay_write_all(int fd, const char *buf, size_t len, int *err)
 {
   while (len > 0) {
-    ssize_t w = write(fd, buf, len);
+    ssize_t w = ncap_port_write(fd, buf, len);
     if (w < 0) {
       if (errno == EINTR) {
         if (stop_flag) {
@@ -315,7 +300,7 @@ relay_idle(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, int outfd,
     out_slot = (int)nfds;
     pfd[nfds++] = (struct pollfd){.fd = outfd, .events = 0};
   }
-  int pr = poll(pfd, nfds, stop_seen_at ? 100 : 1000);
+  int pr = ncap_port_poll(pfd, nfds, stop_seen_at ? 100 : 1000);
   if (pr < 0 && errno != EINTR) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
                 g_strerror(errno));

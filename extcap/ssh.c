@@ -5,18 +5,16 @@
 
 #include <errno.h>
 #include <libssh/callbacks.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "jump.h"
 #include "ncap-error.h"
 #include "ncap-text.h"
 #include "options.h"
+#include "port.h"
 
 /* aes128-gcm first: the fastest here (docs/wireshark-facts.md); then OpenSSH's defaults. */
 #define NCAP_SSH_CIPHERS                                                    \
@@ -494,7 +492,7 @@ static void
 tune_socket(ssh_session session, unsigned keepalive)
 {
   int fd = ssh_get_fd(session);
-  int on = 1, idle = keepalive ? (int)keepalive : 15;
+  int idle = keepalive ? (int)keepalive : 15;
   int intvl = idle >= 3 ? idle / 3 : 1, cnt = 3;
   unsigned int user_timeout = 2000u * (unsigned)idle;
 
@@ -504,12 +502,7 @@ tune_socket(ssh_session session, unsigned keepalive)
    * keepalives catch an idle dead peer (the usual case: we only receive),
    * TCP_USER_TIMEOUT unacked data. The default (15 s) gives up within
    * 30 s; --keepalive shortens it for tests and flaky links. */
-  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
-  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
-  setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout,
-             sizeof user_timeout);
+  ncap_port_tcp_keepalive(fd, idle, intvl, cnt, user_timeout);
 }
 
 gboolean
@@ -546,7 +539,7 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
     ssh_options_set(s, SSH_OPTIONS_USER, ssh->cfg.user);
   ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, kh);
   /* Only the chosen file decides: no system-wide known_hosts. */
-  ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+  ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, NCAP_PORT_DEVNULL);
   ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, NCAP_SSH_CIPHERS);
   ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, NCAP_SSH_CIPHERS);

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "port.h"
 
 #define SSHKEY_TRIES 3
 
@@ -23,65 +23,23 @@ static char *typed_for, *typed_passphrase;
 bool
 ncap_sshkey_can_prompt(void)
 {
-  return isatty(STDIN_FILENO) == 1;
+  return ncap_port_stdin_is_tty();
 }
 
 char *
 ncap_sshkey_ask(const char *prompt)
 {
-  struct termios old, noecho;
-  GString *line = g_string_new(NULL);
-  bool got = false, interrupted = false;
-  int fd;
+  bool interrupted = false;
 
   if (!ncap_sshkey_can_prompt())
-    return g_string_free(line, TRUE), NULL;
-  fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0)
-    return g_string_free(line, TRUE), NULL;
+    return NULL;
+  /* One prompt at a time: every node's thread may want the passphrase. */
   g_mutex_lock(&prompt_lock);
-  if (tcgetattr(fd, &old) == 0) {
-    noecho = old;
-    /* No echo; Ctrl-C is read as a character, so the echo comes back
-     * before we stop as Ctrl-C asks. */
-    noecho.c_lflag &= ~(tcflag_t)(ECHO | ISIG);
-    noecho.c_lflag |= ECHONL;
-    tcsetattr(fd, TCSAFLUSH, &noecho);
-    ssize_t w = write(fd, prompt, strlen(prompt));
-    (void)w;
-    for (;;) {
-      char c;
-      ssize_t n = read(fd, &c, 1);
-      if (n < 0 && errno == EINTR)
-        break; /* Ctrl-C: no answer */
-      if (n <= 0)
-        break;
-      if (c == '\n' || c == '\r') {
-        got = true;
-        break;
-      }
-      if (c == (char)old.c_cc[VINTR]) {
-        interrupted = true;
-        break;
-      }
-      g_string_append_c(line, c);
-    }
-    tcsetattr(fd, TCSAFLUSH, &old);
-    if (!got) {
-      w = write(fd, "\n", 1);
-      (void)w;
-    }
-  }
+  char *line = ncap_port_ask_secret(prompt, &interrupted);
   g_mutex_unlock(&prompt_lock);
-  close(fd);
   if (interrupted)
     raise(SIGINT);
-  if (!got) {
-    memset(line->str, 0, line->len);
-    g_string_free(line, TRUE);
-    return NULL;
-  }
-  return g_string_free(line, FALSE);
+  return line;
 }
 
 typedef struct {
