@@ -13,20 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli-ssh.h"
 #include "ncap-error.h"
 #include "goption.h"
+#include "jobs.h"
 #include "ncap-text.h"
-#include "node.h"
 #include "report.h"
 #include "port.h"
 
-/* A status/list/delete answers at once; start waits up to 30 s for the
- * worker and stop up to 120 s for the job to finish (docs/jobs.md). */
-#define SHORT_TIMEOUT_MS (60 * 1000)
-#define STOP_TIMEOUT_MS (150 * 1000)
-/* fetch: no byte for this long means the path or the node is gone. */
-#define FETCH_STALL_US (60 * G_USEC_PER_SEC)
-#define FETCH_CHUNK (256 * 1024)
 #define PROGRESS_INTERVAL_US (200 * 1000)
 
 typedef enum {
@@ -85,276 +79,8 @@ host_task_free(HostTask *t)
   g_free(t);
 }
 
-/* ---- talking to the helper -------------------------------------------- */
-
-/* The SSH options as the user gave them (ncap_cli_ssh_hint_options), set
- * once before any node thread starts; NULL from the extcap. */
-static char *hint_options;
-
-/* A command the user can run as printed: "nodecap VERB HOST<options>
- * ARGS". Transfer full. */
-static char *
-hint(const char *verb, const char *host, const char *args)
-{
-  g_autofree char *qh = g_shell_quote(host);
-  bool plain = strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                            "0123456789@.:-_[]") == strlen(host);
-  return g_strdup_printf("nodecap %s %s%s%s%s", verb, plain ? host : qh,
-                         hint_options ? hint_options : "", *args ? " " : "",
-                         args);
-}
-
-/* The helper words its hints for itself, "(stop ID)": make that the
- * whole command for this host. Transfer full. */
-static char *
-expand_helper_hint(const char *host, const char *line)
-{
-  static const char *verbs[] = {"stop", "status", "list", "fetch", "delete"};
-  const char *open = strrchr(line, '(');
-  if (open == NULL || line[strlen(line) - 1] != ')') /* open: line not empty */
-    return g_strdup(line);
-  for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++) {
-    gsize n = strlen(verbs[i]);
-    if (strncmp(open + 1, verbs[i], n) != 0 ||
-        (open[1 + n] != ' ' && open[1 + n] != ')'))
-      continue;
-    g_autofree char *args =
-        g_strndup(open + 1 + n + (open[1 + n] == ' '),
-                  strlen(open + 1 + n + (open[1 + n] == ' ')) - 1);
-    g_autofree char *cmd = hint(verbs[i], host, args);
-    return g_strdup_printf("%.*s(%s)", (int)(open - line), line, cmd);
-  }
-  return g_strdup(line);
-}
-
-/* A saved job needs the helper: capture without it is live only
- * (docs/agentless.md). */
 static void
-jobs_helper_error(GError **error, const char *host, const char *helper,
-                  int status, const char *err)
-{
-  g_autofree char *raw = ncap_ssh_last_line(err);
-  g_autofree char *line = expand_helper_hint(host, raw);
-  ncap_node_set_helper_error(error, host, helper, status, line);
-  if (status == 127 && error != NULL && *error != NULL) {
-    char *m = g_strdup_printf("%s; saved captures need nodecap-helper (live "
-                              "captures work without it)",
-                              (*error)->message);
-    g_free((*error)->message);
-    (*error)->message = m;
-  }
-}
-
-/* Run one helper command to its end; its stdout is appended to out. */
-static gboolean
-run_helper(NcapSsh *ssh, const char *host, const char *helper,
-           const char *verb, const char *const *args, int timeout_ms,
-           GString *out, GError **error)
-{
-  g_autofree char *cmd = ncap_node_helper_command(helper, verb, args);
-  g_autoptr(GString) err = g_string_new(NULL);
-  int status = -1;
-
-  if (!ncap_ssh_run(ssh, cmd, timeout_ms, out, err, &status, error))
-    return FALSE;
-  if (status != 0) {
-    jobs_helper_error(error, host, helper, status, err->str);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static JsonNode *
-parse_json(const char *host, const char *text, GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) local = NULL;
-  if (!json_parser_load_from_data(parser, text, -1, &local) ||
-      json_parser_get_root(parser) == NULL) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: the helper's answer is not JSON: %s", host,
-                local ? local->message : "empty");
-    return NULL;
-  }
-  return json_node_copy(json_parser_get_root(parser));
-}
-
-/* `<helper> list --json` on the host: the job records as a JSON array
- * (transfer full; the JsonArray inside is transfer none), or NULL with
- * error. out receives the helper's raw answer. */
-static JsonNode *
-list_jobs(NcapSsh *ssh, const char *label, const char *helper, GString *out,
-          GError **error)
-{
-  const char *args[] = {"--json", NULL};
-  JsonNode *root;
-  if (!run_helper(ssh, label, helper, "list", args, SHORT_TIMEOUT_MS, out,
-                  error) ||
-      (root = parse_json(label, out->str, error)) == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_ARRAY(root)) {
-    json_node_unref(root);
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: the helper's job list is not a JSON array", label);
-    return NULL;
-  }
-  return root;
-}
-
-/* ---- the job record ------------------------------------------------- */
-
-typedef struct {
-  char *name, *sha256;
-  guint64 size, packets;
-} RecFile;
-
-static void
-rec_file_free(RecFile *f)
-{
-  g_free(f->name);
-  g_free(f->sha256);
-  g_free(f);
-}
-
-static const char *
-jstr(JsonObject *o, const char *member)
-{
-  if (o == NULL || !json_object_has_member(o, member))
-    return NULL;
-  JsonNode *n = json_object_get_member(o, member);
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string(n);
-}
-
-static guint64
-juint(JsonObject *o, const char *member)
-{
-  if (o == NULL || !json_object_has_member(o, member))
-    return 0;
-  JsonNode *n = json_object_get_member(o, member);
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
-    return 0;
-  gint64 v = json_node_get_int(n);
-  return v < 0 ? 0 : (guint64)v;
-}
-
-/* A file name from the node becomes a local file name: only a plain name,
- * never a path, a hidden file or something odd a terminal would render. */
-static gboolean
-safe_file_name(const char *host, const char *name, GError **error)
-{
-  gsize len = name ? strlen(name) : 0;
-  bool ok = len > 0 && len <= 200 && name[0] != '.' && strchr(name, '/') == NULL;
-  for (gsize i = 0; ok && i < len; i++)
-    ok = g_ascii_isalnum(name[i]) || strchr("._-:+@", name[i]) != NULL;
-  if (!ok) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: the job record names a file that is not a plain file "
-                "name; refusing it",
-                host);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static bool
-sha256_hex_valid(const char *s)
-{
-  if (s == NULL || strlen(s) != 64)
-    return false;
-  for (const char *p = s; *p; p++)
-    if (!g_ascii_isxdigit(*p))
-      return false;
-  return true;
-}
-
-/* The files of a finished record; transfer full (GPtrArray of RecFile). */
-static GPtrArray *
-record_files(const char *host, JsonObject *job, GError **error)
-{
-  g_autoptr(GPtrArray) files =
-      g_ptr_array_new_with_free_func((GDestroyNotify)rec_file_free);
-  if (!json_object_has_member(job, "files") ||
-      !JSON_NODE_HOLDS_ARRAY(json_object_get_member(job, "files")))
-    return g_steal_pointer(&files);
-  JsonArray *arr = json_object_get_array_member(job, "files");
-  for (guint i = 0; i < json_array_get_length(arr); i++) {
-    JsonNode *n = json_array_get_element(arr, i);
-    if (!JSON_NODE_HOLDS_OBJECT(n))
-      continue;
-    JsonObject *o = json_node_get_object(n);
-    const char *name = jstr(o, "name");
-    if (!safe_file_name(host, name, error))
-      return NULL;
-    RecFile *f = g_new0(RecFile, 1);
-    f->name = g_strdup(name);
-    f->sha256 = g_ascii_strdown(jstr(o, "sha256") ? jstr(o, "sha256") : "", -1);
-    f->size = juint(o, "size");
-    f->packets = juint(o, "packets");
-    g_ptr_array_add(files, f);
-  }
-  return g_steal_pointer(&files);
-}
-
-static bool
-record_finished(JsonObject *job)
-{
-  const char *st = jstr(job, "status");
-  return g_strcmp0(st, "success") == 0 || g_strcmp0(st, "failure") == 0;
-}
-
-/* ---- fetch -------------------------------------------------------------- */
-
-static gboolean
-write_all(int fd, const char *p, gsize len, const char *path, GError **error)
-{
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int e = errno;
-      g_set_error(error, NCAP_ERROR,
-                  e == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
-                  "writing %s: %s", path, g_strerror(e));
-      return FALSE;
-    }
-    p += n;
-    len -= (gsize)n;
-  }
-  return TRUE;
-}
-
-/* sha256 of a local file, or NULL if it cannot be read. Transfer full. */
-static char *
-file_sha256(const char *path, guint64 *size)
-{
-  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-  g_autofree char *buf = g_malloc(FETCH_CHUNK);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  *size = 0;
-  if (fd < 0)
-    return NULL;
-  for (;;) {
-    ssize_t n = read(fd, buf, FETCH_CHUNK);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      close(fd);
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    g_checksum_update(sum, (const guchar *)buf, n);
-    *size += (guint64)n;
-  }
-  close(fd);
-  return g_strdup(g_checksum_get_string(sum));
-}
-
-static void
-add_fetched(HostTask *t, const char *id, const RecFile *f, const char *path,
+add_fetched(HostTask *t, const char *id, const NcapJobFile *f, const char *path,
             const char *result)
 {
   JsonObject *o = json_object_new();
@@ -372,6 +98,7 @@ add_fetched(HostTask *t, const char *id, const RecFile *f, const char *path,
                          path, f->size, f->packets,
                          strcmp(result, "present") == 0 ? " (already here)" : "");
 }
+
 
 /* ---- fetch: interruption ------------------------------------------------ */
 
@@ -415,153 +142,41 @@ fetch_interrupted(HostTask *t, const char *part, GError **error)
               part ? ", partial file removed: " : "", part ? part : "");
 }
 
-/* Download one file to DIR/.NAME.part, check it, rename it to DIR/NAME.
- * A file whose bytes do not match the record is kept as DIR/NAME.bad
- * (outside the *.pcapng glob) and is an error. */
 static gboolean
-fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const RecFile *f,
+fetch_check(gpointer data, const char *part, GError **error)
+{
+  if (!fetch_signal)
+    return FALSE;
+  fetch_interrupted(data, part, error);
+  return TRUE;
+}
+
+/* One file of a job into -o DIR (jobs.h), listed on stdout. */
+static gboolean
+fetch_file(HostTask *t, NcapSsh *ssh, const char *id, const NcapJobFile *f,
            GError **error)
 {
-  const JobRequest *req = t->req;
-  g_autofree char *path = g_build_filename(req->outdir, f->name, NULL);
-  g_autofree char *part_name = g_strdup_printf(".%s.part", f->name);
-  g_autofree char *part = g_build_filename(req->outdir, part_name, NULL);
-  g_autofree char *bad = g_strdup_printf("%s.bad", path);
-  const char *args[] = {id, f->name, NULL};
-  g_autofree char *cmd = ncap_node_helper_command(req->helper, "fetch", args);
-  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-  g_autoptr(GString) err = g_string_new(NULL);
-  g_autofree char *buf = g_malloc(FETCH_CHUNK);
-  guint64 got = 0, have_size = 0;
-  int status, fd;
+  const NcapJobsFetch fx = {
+      .label = t->label,
+      .helper = t->req->helper,
+      .outdir = t->req->outdir,
+      .bytes_done = &t->bytes_done,
+      .interrupted = fetch_check,
+      .data = t,
+  };
+  g_autofree char *path = NULL;
+  bool present = false;
 
-  if (!sha256_hex_valid(f->sha256)) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: job %s: the record has no sha256 for %s; cannot verify it",
-                t->label, id, f->name);
+  if (!ncap_jobs_fetch_file(&fx, ssh, id, f, &path, &present, error))
     return FALSE;
-  }
-  /* The .part file is locked while we write it: another nodecap (or
-   * another host of this one, naming the same node twice) fetching the
-   * same file into the same directory waits, then finds it here. */
-  for (;;) {
-    fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
-                  g_strerror(errno));
-      return FALSE;
-    }
-    ncap_port_lock(fd);
-    /* The holder may have renamed it to its final name meanwhile. */
-    if (ncap_port_fd_is_path(fd, part))
-      break;
-    close(fd);
-  }
-  /* Already here and right (an earlier run): nothing to fetch. A file
-   * that differs is replaced (written beside it, then renamed over it). */
-  g_autofree char *have = file_sha256(path, &have_size);
-  if (have != NULL && have_size == f->size && strcmp(have, f->sha256) == 0) {
-    unlink(part);
-    close(fd);
-    atomic_fetch_add(&t->bytes_done, f->size);
-    add_fetched(t, id, f, path, "present");
-    return TRUE;
-  }
-  /* A partial download of an earlier run is replaced, never appended to:
-   * the helper sends whole files only. */
-  if (ftruncate(fd, 0) != 0) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
-                g_strerror(errno));
-    goto fail;
-  }
-  ssh_channel ch = ncap_ssh_exec(ssh, cmd, error);
-  if (ch == NULL)
-    goto fail;
-  ssh_channel_send_eof(ch);
-  gint64 last = g_get_monotonic_time();
-  for (;;) {
-    if (fetch_signal) {
-      fetch_interrupted(t, part, error);
-      ssh_channel_close(ch);
-      goto fail;
-    }
-    int n = ssh_channel_read_timeout(ch, buf, FETCH_CHUNK, 0, 500);
-    int e;
-    if (n == SSH_ERROR) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH, "%s: fetch %s: %s",
-                  t->label, f->name, ssh_get_error(ncap_ssh_session(ssh)));
-      goto fail;
-    }
-    if (n > 0) {
-      if (!write_all(fd, buf, (gsize)n, part, error))
-        goto fail;
-      g_checksum_update(sum, (const guchar *)buf, n);
-      got += (guint64)n;
-      atomic_fetch_add(&t->bytes_done, (guint64)n);
-      last = g_get_monotonic_time();
-    }
-    while ((e = ssh_channel_read_timeout(ch, buf, FETCH_CHUNK, 1, 0)) > 0)
-      if (err->len < 65536)
-        g_string_append_len(err, buf, e);
-    if (n == 0 && ssh_channel_is_eof(ch))
-      break;
-    if (g_get_monotonic_time() - last > FETCH_STALL_US) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
-                  "%s: fetch %s: no data for %d s", t->label, f->name,
-                  (int)(FETCH_STALL_US / G_USEC_PER_SEC));
-      goto fail;
-    }
-  }
-  status = ncap_ssh_exit_status(ch);
-  if (ncap_port_fsync(fd) != 0) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "%s: %s", part,
-                g_strerror(errno));
-    goto fail;
-  }
-
-  const char *hash = g_checksum_get_string(sum);
-  bool match = got == f->size && strcmp(hash, f->sha256) == 0;
-  if (!match && (status == 0 || got == f->size)) {
-    /* All the bytes came, and they are not the recorded file: corrupt on
-     * the node or on the way. Kept for a look, out of the *.pcapng glob. */
-    g_autofree char *line = ncap_ssh_last_line(err->str);
-    if (ncap_port_rename_and_close(fd, part, bad) != 0)
-      unlink(part);
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
-                "%s: integrity check failed for %s: received %" G_GUINT64_FORMAT
-                " bytes with sha256 %s, the job record says %" G_GUINT64_FORMAT
-                " bytes with sha256 %s; kept as %s%s%s",
-                t->label, f->name, got, hash, f->size, f->sha256, bad,
-                *line ? "; the node says: " : "", line);
-    return FALSE;
-  }
-  if (status != 0) {
-    jobs_helper_error(error, t->label, req->helper, status, err->str);
-    goto fail;
-  }
-  /* The lock goes with the close, after the rename (before it on
-   * Windows, which cannot rename an open file). */
-  int renamed = ncap_port_rename_and_close(fd, part, path);
-  fd = -1;
-  if (renamed != 0) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "rename %s to %s: %s", part,
-                path, g_strerror(errno));
-    goto fail;
-  }
-  add_fetched(t, id, f, path, "fetched");
+  add_fetched(t, id, f, path, present ? "present" : "fetched");
   return TRUE;
-
-fail:
-  unlink(part);
-  if (fd >= 0)
-    close(fd);
-  return FALSE;
 }
 
 /* The jobs to fetch from this node, each with its files. */
 typedef struct {
   char *id;
-  GPtrArray *files; /* RecFile */
+  GPtrArray *files; /* NcapJobFile */
 } FetchJob;
 
 static void
@@ -575,8 +190,8 @@ fetch_job_free(FetchJob *j)
 static gboolean
 fetch_plan_add(HostTask *t, GPtrArray *plan, JsonObject *job, GError **error)
 {
-  const char *id = jstr(job, "id");
-  g_autoptr(GPtrArray) files = record_files(t->label, job, error);
+  const char *id = ncap_jobs_jstr(job, "id");
+  g_autoptr(GPtrArray) files = ncap_jobs_record_files(t->label, job, error);
   if (files == NULL)
     return FALSE;
   if (id == NULL || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32) {
@@ -587,14 +202,14 @@ fetch_plan_add(HostTask *t, GPtrArray *plan, JsonObject *job, GError **error)
   if (t->req->files != NULL) {
     /* Only the named files, each of which must be in the record. */
     g_autoptr(GPtrArray) chosen =
-        g_ptr_array_new_with_free_func((GDestroyNotify)rec_file_free);
+        g_ptr_array_new_with_free_func((GDestroyNotify)ncap_job_file_free);
     for (char **w = t->req->files; *w; w++) {
       guint i;
       for (i = 0; i < files->len; i++)
-        if (strcmp(((RecFile *)g_ptr_array_index(files, i))->name, *w) == 0)
+        if (strcmp(((NcapJobFile *)g_ptr_array_index(files, i))->name, *w) == 0)
           break;
       if (i == files->len) {
-        g_autofree char *cmd = hint("status", t->label, id);
+        g_autofree char *cmd = ncap_jobs_hint("status", t->label, id);
         g_set_error(error, NCAP_ERROR, NCAP_ERROR_NOT_FOUND,
                     "%s: job %s has no file \"%s\" (see %s)", t->label, id,
                     *w, cmd);
@@ -609,7 +224,7 @@ fetch_plan_add(HostTask *t, GPtrArray *plan, JsonObject *job, GError **error)
   fj->id = g_strdup(id);
   fj->files = g_steal_pointer(&files);
   for (guint i = 0; i < fj->files->len; i++) {
-    RecFile *f = g_ptr_array_index(fj->files, i);
+    NcapJobFile *f = g_ptr_array_index(fj->files, i);
     atomic_fetch_add(&t->bytes_total, f->size);
     atomic_fetch_add(&t->files_total, 1);
   }
@@ -628,7 +243,7 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
 
   fetch_install_signals();
   if (req->all) {
-    if ((root = list_jobs(ssh, t->label, req->helper, out, error)) == NULL)
+    if ((root = ncap_jobs_list(ssh, t->label, req->helper, out, error)) == NULL)
       return FALSE;
     JsonArray *arr = json_node_get_array(root);
     for (guint i = 0; i < json_array_get_length(arr); i++) {
@@ -636,11 +251,11 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
       if (!JSON_NODE_HOLDS_OBJECT(n))
         continue;
       JsonObject *job = json_node_get_object(n);
-      if (!record_finished(job)) {
+      if (!ncap_jobs_record_finished(job)) {
         g_string_append_printf(t->notes,
                                "nodecap: %s: job %s is still %s: not fetched\n",
-                               t->label, jstr(job, "id") ? jstr(job, "id") : "?",
-                               jstr(job, "status") ? jstr(job, "status") : "?");
+                               t->label, ncap_jobs_jstr(job, "id") ? ncap_jobs_jstr(job, "id") : "?",
+                               ncap_jobs_jstr(job, "status") ? ncap_jobs_jstr(job, "status") : "?");
         continue;
       }
       if (!fetch_plan_add(t, plan, job, error))
@@ -648,9 +263,9 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
     }
   } else {
     const char *args[] = {t->id, "--json", NULL};
-    if (!run_helper(ssh, t->label, req->helper, "status", args,
-                    SHORT_TIMEOUT_MS, out, error) ||
-        (root = parse_json(t->label, out->str, error)) == NULL)
+    if (!ncap_jobs_run_helper(ssh, t->label, req->helper, "status", args,
+                    NCAP_JOBS_SHORT_TIMEOUT_MS, out, error) ||
+        (root = ncap_jobs_parse_json(t->label, out->str, error)) == NULL)
       return FALSE;
     if (!JSON_NODE_HOLDS_OBJECT(root)) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
@@ -658,11 +273,11 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
       return FALSE;
     }
     JsonObject *job = json_node_get_object(root);
-    if (!record_finished(job)) {
-      g_autofree char *cmd = hint("stop", t->label, t->id);
+    if (!ncap_jobs_record_finished(job)) {
+      g_autofree char *cmd = ncap_jobs_hint("stop", t->label, t->id);
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_BUSY,
                   "%s: job %s is still %s; stop it first (%s)", t->label,
-                  t->id, jstr(job, "status") ? jstr(job, "status") : "?",
+                  t->id, ncap_jobs_jstr(job, "status") ? ncap_jobs_jstr(job, "status") : "?",
                   cmd);
       return FALSE;
     }
@@ -676,7 +291,7 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
     FetchJob *fj = g_ptr_array_index(plan, i);
     for (guint k = 0; k < fj->files->len; k++) {
       g_autoptr(GError) local = NULL;
-      RecFile *f = g_ptr_array_index(fj->files, k);
+      NcapJobFile *f = g_ptr_array_index(fj->files, k);
       if (fetch_signal)
         fetch_interrupted(t, NULL, &local);
       if (local != NULL || !fetch_file(t, ssh, fj->id, f, &local)) {
@@ -709,7 +324,7 @@ host_fetch(HostTask *t, NcapSsh *ssh, GError **error)
 static gboolean
 host_list(HostTask *t, NcapSsh *ssh, GError **error)
 {
-  g_autoptr(JsonNode) root = list_jobs(ssh, t->label, t->req->helper, t->out, error);
+  g_autoptr(JsonNode) root = ncap_jobs_list(ssh, t->label, t->req->helper, t->out, error);
 
   if (root == NULL)
     return FALSE;
@@ -720,9 +335,9 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
       continue;
     JsonObject *j = json_node_get_object(n);
     /* A job that never started has no start time (not its submission). */
-    const char *started = jstr(j, "started");
+    const char *started = ncap_jobs_jstr(j, "started");
     guint nfiles = 0;
-    guint64 packets = juint(j, "packets");
+    guint64 packets = ncap_jobs_juint(j, "packets");
     if (json_object_has_member(j, "files") &&
         JSON_NODE_HOLDS_ARRAY(json_object_get_member(j, "files"))) {
       JsonArray *files = json_object_get_array_member(j, "files");
@@ -733,7 +348,7 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
         for (guint k = 0; k < nfiles; k++) {
           JsonNode *fn = json_array_get_element(files, k);
           if (JSON_NODE_HOLDS_OBJECT(fn))
-            packets += juint(json_node_get_object(fn), "packets");
+            packets += ncap_jobs_juint(json_node_get_object(fn), "packets");
         }
       }
     }
@@ -742,9 +357,9 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
     char **row = g_new0(char *, 8);
     guint c = 0;
     row[c++] = g_strdup(t->label);
-    row[c++] = ncap_text_clean(jstr(j, "id") ? jstr(j, "id") : "?", -1,
+    row[c++] = ncap_text_clean(ncap_jobs_jstr(j, "id") ? ncap_jobs_jstr(j, "id") : "?", -1,
                                NCAP_TEXT_LINE_MAX);
-    row[c++] = ncap_text_clean(jstr(j, "status") ? jstr(j, "status") : "?",
+    row[c++] = ncap_text_clean(ncap_jobs_jstr(j, "status") ? ncap_jobs_jstr(j, "status") : "?",
                                -1, NCAP_TEXT_LINE_MAX);
     /* UTC to the second, with its Z. */
     g_autofree char *when =
@@ -753,52 +368,11 @@ host_list(HostTask *t, NcapSsh *ssh, GError **error)
     row[c++] = ncap_text_clean(when, -1, NCAP_TEXT_LINE_MAX);
     row[c++] = g_strdup_printf("%" G_GUINT64_FORMAT, packets);
     row[c++] = g_strdup_printf("%u", nfiles);
-    row[c++] = ncap_text_clean(jstr(j, "reason") ? jstr(j, "reason") : "",
+    row[c++] = ncap_text_clean(ncap_jobs_jstr(j, "reason") ? ncap_jobs_jstr(j, "reason") : "",
                                -1, NCAP_TEXT_LINE_MAX);
     g_ptr_array_add(t->rows, row);
   }
   return TRUE;
-}
-
-/* ---- upload destination -------------------------------------------------- */
-
-gboolean
-ncap_jobs_check_destination(const char *destination, GError **error)
-{
-  const char *sep = strstr(destination, "://");
-  if (sep == NULL) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                "destination \"%s\": expected s3://BUCKET/PREFIX", destination);
-    return FALSE;
-  }
-  /* The node's wording, so the message is the same wherever it fails. */
-  if (sep - destination != 2 || g_ascii_strncasecmp(destination, "s3", 2) != 0) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                "destination \"%s\": unknown scheme \"%.*s\" (only s3:// is "
-                "supported)",
-                destination, (int)(sep - destination), destination);
-    return FALSE;
-  }
-  const char *bucket = sep + 3;
-  if (*bucket == '\0' || *bucket == '/') {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                "destination \"%s\": no bucket name (s3://BUCKET/PREFIX)",
-                destination);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* --destination D [--upload-delete] for the helper's start. */
-static void
-add_upload_args(GPtrArray *args, const char *destination, bool upload_delete)
-{
-  if (destination == NULL)
-    return;
-  g_ptr_array_add(args, "--destination");
-  g_ptr_array_add(args, (char *)destination);
-  if (upload_delete)
-    g_ptr_array_add(args, "--upload-delete");
 }
 
 /* ---- one node ------------------------------------------------------------ */
@@ -817,7 +391,7 @@ resolve_id(HostTask *t, NcapSsh *ssh, GError **error)
     return TRUE;
   }
   g_autoptr(GString) out = g_string_new(NULL);
-  g_autoptr(JsonNode) root = list_jobs(ssh, t->label, t->req->helper, out, error);
+  g_autoptr(JsonNode) root = ncap_jobs_list(ssh, t->label, t->req->helper, out, error);
   if (root == NULL)
     return FALSE;
   g_autoptr(GPtrArray) hits = g_ptr_array_new();
@@ -825,7 +399,7 @@ resolve_id(HostTask *t, NcapSsh *ssh, GError **error)
   for (guint i = 0; i < json_array_get_length(arr); i++) {
     JsonNode *e = json_array_get_element(arr, i);
     const char *id =
-        JSON_NODE_HOLDS_OBJECT(e) ? jstr(json_node_get_object(e), "id") : NULL;
+        JSON_NODE_HOLDS_OBJECT(e) ? ncap_jobs_jstr(json_node_get_object(e), "id") : NULL;
     if (id != NULL && strncmp(id, want, n) == 0)
       g_ptr_array_add(hits, (char *)id);
   }
@@ -854,7 +428,7 @@ host_run(HostTask *t, GError **error)
   g_autoptr(NcapSsh) ssh = ncap_ssh_new(&t->cfg);
   g_autoptr(GPtrArray) args = g_ptr_array_new();
   const char *verb = req->name;
-  int timeout = SHORT_TIMEOUT_MS;
+  int timeout = NCAP_JOBS_SHORT_TIMEOUT_MS;
 
   if (!ncap_ssh_connect(ssh, error))
     return FALSE;
@@ -872,10 +446,10 @@ host_run(HostTask *t, GError **error)
      * node is named as typed, without user@ and :port. */
     g_ptr_array_add(args, "--node");
     g_ptr_array_add(args, req->node_name ? (char *)req->node_name : t->cfg.host);
-    add_upload_args(args, req->destination, req->upload_delete);
+    ncap_jobs_add_upload_args(args, req->destination, req->upload_delete);
     break;
   case VERB_STOP:
-    timeout = STOP_TIMEOUT_MS;
+    timeout = NCAP_JOBS_STOP_TIMEOUT_MS;
     /* fall through */
   case VERB_STATUS:
   case VERB_DELETE:
@@ -888,7 +462,7 @@ host_run(HostTask *t, GError **error)
   if (req->json)
     g_ptr_array_add(args, "--json");
   g_ptr_array_add(args, NULL);
-  return run_helper(ssh, t->label, req->helper, verb,
+  return ncap_jobs_run_helper(ssh, t->label, req->helper, verb,
                     (const char *const *)args->pdata, timeout, t->out, error);
 }
 
@@ -1014,7 +588,7 @@ print_results(const JobRequest *req, GPtrArray *tasks)
     g_autoptr(JsonObject) obj = json_object_new();
     for (guint i = 0; i < tasks->len; i++) {
       HostTask *t = g_ptr_array_index(tasks, i);
-      JsonNode *n = t->error ? NULL : parse_json(t->label, t->out->str, NULL);
+      JsonNode *n = t->error ? NULL : ncap_jobs_parse_json(t->label, t->out->str, NULL);
       if (n == NULL) {
         JsonObject *e = json_object_new();
         json_object_set_string_member(e, "error", t->error ? t->error->message : "no JSON");
@@ -1123,32 +697,96 @@ run_on_hosts(const JobRequest *req, const NcapCliSsh *ssh_args,
   return FALSE;
 }
 
+/* The job verbs: name, parameters and summary for --help. */
+static const struct {
+  const char *name, *params, *summary;
+  JobVerb verb;
+} verbs[] = {
+    {"start", "HOST[,HOST...] -i IFACE",
+     "Start a saved capture job on each node: a ring of pcapng files kept "
+     "on the node until `nodecap stop` or a limit (1 MB = 1,000,000 bytes).",
+     VERB_START},
+    {"stop", "HOST[,HOST...] [ID]",
+     "Stop a saved job (default: the running one) and print its record.",
+     VERB_STOP},
+    {"status", "HOST[,HOST...] [ID]",
+     "Print a saved job's record (default: the latest job).", VERB_STATUS},
+    {"list", "HOST[,HOST...]", "List the saved jobs of each node.", VERB_LIST},
+    {"delete", "HOST[,HOST...] ID|--all",
+     "Delete a finished job (or all finished jobs) and its files.",
+     VERB_DELETE},
+    {"fetch", "HOST[,HOST...] ID [FILE...] | --all",
+     "Download a finished job's files into a directory under their node "
+     "names, each checked against the sha256 in the job record "
+     "(mergecap -w all.pcapng DIR/*.pcapng joins them).",
+     VERB_FETCH},
+};
+
+/* The number of positional arguments after HOSTS fits the verb. */
+static bool
+positional_ok(JobVerb verb, bool all, guint npos)
+{
+  switch (verb) {
+  case VERB_START:
+  case VERB_LIST:
+    return npos == 0;
+  case VERB_STOP:
+  case VERB_STATUS:
+    return npos <= 1;
+  case VERB_DELETE:
+    return all ? npos == 0 : npos == 1;
+  case VERB_FETCH:
+  default:
+    return all ? npos == 0 : npos >= 1;
+  }
+}
+
+/* start's options, checked here first (a clear error before any
+ * connection), and again on the node, whose nodecap.conf may set other
+ * maxima. */
+static gboolean
+start_opts(NcapCaptureArgs *ca, NcapCaptureOpts *opts, const char *destination,
+           gboolean upload_delete, GError **error)
+{
+  NcapLimits limits;
+  ncap_limits_init_default(&limits);
+  if (!ncap_capture_opts_from_args(ca, &limits, opts, error))
+    return FALSE;
+  if (upload_delete && destination == NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "start: --upload-delete needs --destination");
+    return FALSE;
+  }
+  if (destination != NULL && !ncap_jobs_check_destination(destination, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* fetch -o DIR: docs/cli.md "fetch": a missing DIR is made, parents
+ * included (mkdir -p), and said. */
+static gboolean
+fetch_outdir(const char *outdir, GError **error)
+{
+  struct stat st;
+  if (stat(outdir, &st) != 0 && errno == ENOENT) {
+    if (g_mkdir_with_parents(outdir, 0755) != 0) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
+                  "fetch: cannot create %s: %s", outdir, g_strerror(errno));
+      return FALSE;
+    }
+    fprintf(stderr, "nodecap: created directory %s\n", outdir);
+  }
+  if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
+                "fetch: %s is not a directory", outdir);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 ncap_cli_jobs_run(int argc, char **argv, GError **error)
 {
-  static const struct {
-    const char *name, *params, *summary;
-    JobVerb verb;
-  } verbs[] = {
-      {"start", "HOST[,HOST...] -i IFACE",
-       "Start a saved capture job on each node: a ring of pcapng files kept "
-       "on the node until `nodecap stop` or a limit (1 MB = 1,000,000 bytes).",
-       VERB_START},
-      {"stop", "HOST[,HOST...] [ID]",
-       "Stop a saved job (default: the running one) and print its record.",
-       VERB_STOP},
-      {"status", "HOST[,HOST...] [ID]",
-       "Print a saved job's record (default: the latest job).", VERB_STATUS},
-      {"list", "HOST[,HOST...]", "List the saved jobs of each node.", VERB_LIST},
-      {"delete", "HOST[,HOST...] ID|--all",
-       "Delete a finished job (or all finished jobs) and its files.",
-       VERB_DELETE},
-      {"fetch", "HOST[,HOST...] ID [FILE...] | --all",
-       "Download a finished job's files into a directory under their node "
-       "names, each checked against the sha256 in the job record "
-       "(mergecap -w all.pcapng DIR/*.pcapng joins them).",
-       VERB_FETCH},
-  };
   g_autoptr(NcapCliSsh) sa = ncap_cli_ssh_new();
   g_auto(NcapCaptureArgs) ca = {0};
   g_auto(NcapCaptureOpts) opts = {0};
@@ -1235,24 +873,7 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   const char *hosts = args[2];
   guint npos = n - 3;
   char **pos = args + 3;
-  bool ok_count;
-  switch (req.verb) {
-  case VERB_START:
-  case VERB_LIST:
-    ok_count = npos == 0;
-    break;
-  case VERB_STOP:
-  case VERB_STATUS:
-    ok_count = npos <= 1;
-    break;
-  case VERB_DELETE:
-    ok_count = all ? npos == 0 : npos == 1;
-    break;
-  case VERB_FETCH:
-  default:
-    ok_count = all ? npos == 0 : npos >= 1;
-    break;
-  }
+  bool ok_count = positional_ok(req.verb, all, npos);
   if (!ok_count) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
                 "%s: unexpected arguments (nodecap %s %s)", req.name, req.name,
@@ -1266,101 +887,22 @@ ncap_cli_jobs_run(int argc, char **argv, GError **error)
   req.helper = ncap_cli_ssh_helper(sa);
   req.node_name = node_name;
   req.outdir = outdir ? outdir : ".";
-  g_free(hint_options);
-  hint_options = ncap_cli_ssh_hint_options(sa);
+  g_autofree char *hint_options = ncap_cli_ssh_hint_options(sa);
+  ncap_jobs_set_hint_options(hint_options);
 
   if (req.verb == VERB_START) {
-    /* Checked here first (a clear error before any connection), and
-     * again on the node, whose nodecap.conf may set other maxima. */
-    NcapLimits limits;
-    ncap_limits_init_default(&limits);
-    if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
-      return FALSE;
-    if (upload_delete && destination == NULL) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                  "start: --upload-delete needs --destination");
-      return FALSE;
-    }
-    if (destination != NULL && !ncap_jobs_check_destination(destination, error))
+    if (!start_opts(&ca, &opts, destination, upload_delete, error))
       return FALSE;
     req.destination = destination;
     req.upload_delete = upload_delete;
     start_argv = ncap_capture_opts_to_argv(&opts, true);
     req.start_argv = start_argv;
   }
-  if (req.verb == VERB_FETCH) {
-    struct stat st;
-    /* docs/cli.md "fetch": a missing -o DIR is made, parents included
-     * (mkdir -p), and said. */
-    if (stat(req.outdir, &st) != 0 && errno == ENOENT) {
-      if (g_mkdir_with_parents(req.outdir, 0755) != 0) {
-        g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
-                    "fetch: cannot create %s: %s", req.outdir,
-                    g_strerror(errno));
-        return FALSE;
-      }
-      fprintf(stderr, "nodecap: created directory %s\n", req.outdir);
-    }
-    if (stat(req.outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO,
-                  "fetch: %s is not a directory", req.outdir);
-      return FALSE;
-    }
-  }
+  if (req.verb == VERB_FETCH && !fetch_outdir(req.outdir, error))
+    return FALSE;
   /* The progress line is drawn with \r and escape codes: only ever on a
    * terminal (--progress: even when stdout is not one). */
   bool show = req.verb == VERB_FETCH && !no_progress &&
               isatty(STDERR_FILENO) && (progress || isatty(STDOUT_FILENO));
   return run_on_hosts(&req, sa, hosts, show, error);
-}
-
-/* ---- the extcap's Save on node ------------------------------------------- */
-
-char *
-ncap_jobs_start_saved(const NcapSshConfig *cfg, const char *helper,
-                      const NcapCaptureOpts *opts, const char *destination,
-                      bool upload_delete, GError **error)
-{
-  g_autoptr(NcapSsh) ssh = ncap_ssh_new(cfg);
-  g_auto(GStrv) argv = ncap_capture_opts_to_argv(opts, true);
-  g_autoptr(GPtrArray) args = g_ptr_array_new();
-  g_autoptr(GString) out = g_string_new(NULL);
-  g_autoptr(JsonNode) root = NULL;
-
-  helper = helper ? helper : NCAP_DEFAULT_HELPER;
-  for (char **a = argv; a && *a; a++)
-    g_ptr_array_add(args, *a);
-  /* Named as the live stream names it (docs/cli.md "Node names"). */
-  g_ptr_array_add(args, "--node");
-  g_ptr_array_add(args, cfg->host);
-  add_upload_args(args, destination, upload_delete);
-  g_ptr_array_add(args, "--json");
-  g_ptr_array_add(args, NULL);
-  if (!ncap_ssh_connect(ssh, error) ||
-      !run_helper(ssh, cfg->host, helper, "start",
-                  (const char *const *)args->pdata, SHORT_TIMEOUT_MS, out,
-                  error) ||
-      (root = parse_json(cfg->host, out->str, error)) == NULL)
-    return NULL;
-  const char *id =
-      JSON_NODE_HOLDS_OBJECT(root) ? jstr(json_node_get_object(root), "id") : NULL;
-  if (id == NULL) {
-    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
-                "%s: the helper's start answer has no job id", cfg->host);
-    return NULL;
-  }
-  return g_strdup(id);
-}
-
-gboolean
-ncap_jobs_stop_saved(const NcapSshConfig *cfg, const char *helper,
-                     const char *id, GError **error)
-{
-  g_autoptr(NcapSsh) ssh = ncap_ssh_new(cfg);
-  g_autoptr(GString) out = g_string_new(NULL);
-  const char *args[] = {id, NULL};
-
-  return ncap_ssh_connect(ssh, error) &&
-         run_helper(ssh, cfg->host, helper ? helper : NCAP_DEFAULT_HELPER,
-                    "stop", args, STOP_TIMEOUT_MS, out, error);
 }

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli-jobs.h"
 #include "filter-check.h"
+#include "jobs.h"
 #include "jump.h"
 #include "ncap-error.h"
 #include "goption.h"

@@ -672,6 +672,292 @@ log_stats(Multi *mu)
                total.released_by_bytes, total.peak_bytes_held);
 }
 
+/* The main loop's state, shared by its phases. */
+typedef struct {
+  const char *out_path;
+  bool out_is_fifo;
+  int notify_r;
+  int outfd, werr;
+  bool stopping, gone, write_failed;
+  const char *why;
+  gboolean ok;
+} MultiLoop;
+
+/* One thread a node: each connects, measures its clock and starts the
+ * helper, then tells the main thread on notify_w. */
+static void
+multi_start_nodes(Multi *mu, const NcapSshConfig *base, GPtrArray *hosts,
+                  const NcapCaptureOpts *opts, const NcapMultiOpts *mo,
+                  const char *clock_cmd, int notify_w)
+{
+  for (guint i = 0; i < mu->n; i++) {
+    NcapMultiHost *h = g_ptr_array_index(hosts, i);
+    MultiNode *nd = g_new0(MultiNode, 1);
+    g_autoptr(GError) local = NULL;
+    nd->idx = i;
+    nd->name = g_strdup(h->name);
+    nd->helper = mu->helper;
+    nd->notify_fd = notify_w;
+    nd->stop = &multi_stop;
+    nd->err = g_string_new(NULL);
+    /* One node alone has nobody to be compared with: unless asked to
+     * correct, it starts without the clock round trips (one helper start
+     * less before the first packet). */
+    if (mu->n > 1 || mo->clock_correct)
+      nd->clock_cmd = g_strdup(clock_cmd);
+    else
+      nd->clock_note = g_strdup("single node, not measured");
+    nd->stream_cmd = ncap_node_stream_command(mu->helper, nd->name, opts);
+    nd->with = mo->capture_with;
+    nd->priv = mo->remote_priv;
+    nd->opts = opts;
+    ncap_ssh_config_copy(&nd->cfg, base);
+    /* parse_hosts checked the target already. */
+    ncap_ssh_config_set_target(&nd->cfg, h->target, &local);
+    ncap_merge_set_source_name(mu->merge, i, nd->name);
+    nd->state = NODE_CONNECTING;
+    g_ptr_array_add(mu->nodes, nd);
+    node_start_thread(nd);
+  }
+}
+
+/* A stop request: EOF to every helper, once. FALSE when the drain has
+ * run out of time (lp->why says so). */
+static bool
+multi_check_stop(Multi *mu, MultiLoop *lp)
+{
+  if (ncap_relay_stop_requested() && !lp->stopping) {
+    /* EOF to every helper: each flushes what it captured and exits. */
+    lp->stopping = true;
+    ncap_relay_note_stop();
+    g_atomic_int_set(&multi_stop, 1);
+    ncap_ssh_log("stop requested: EOF to every helper, draining");
+    for (guint i = 0; i < mu->n; i++) {
+      MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+      if (nd->state == NODE_RUNNING && !nd->eof_sent) {
+        ssh_channel_send_eof(nd->ch);
+        nd->eof_sent = true;
+      }
+    }
+  }
+  if (lp->stopping && ncap_relay_drain_expired()) {
+    lp->why = "stop requested, not every helper ended in time";
+    return false;
+  }
+  return true;
+}
+
+/* Threads that are done, then a read from every running node. Returns
+ * whether any node is still running or connecting; more: a node has more
+ * to read at once. */
+static bool
+multi_step_nodes(Multi *mu, MultiLoop *lp, char *buf, gint64 now, bool *more)
+{
+  bool active = false;
+  for (;;) {
+    struct pollfd p = {.fd = lp->notify_r, .events = POLLIN};
+    guint32 idx;
+    if (ncap_port_poll(&p, 1, 0) <= 0 ||
+        read(lp->notify_r, &idx, sizeof idx) != sizeof idx)
+      break;
+    if (idx < mu->n)
+      node_connected(mu, g_ptr_array_index(mu->nodes, idx), lp->stopping);
+  }
+
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->state == NODE_RUNNING && node_read(mu, nd, buf, now))
+      *more = true;
+    if (nd->state == NODE_RUNNING && !nd->eof_sent && nd->ch != NULL &&
+        nd->conv == NULL) /* the helper, not tcpdump/dumpcap */
+      ncap_relay_ack(nd->ch, now, &nd->last_ack);
+    if (nd->state == NODE_RUNNING && !lp->stopping)
+      node_agentless_tick(mu, nd, now);
+    if (nd->state == NODE_RUNNING && !lp->stopping &&
+        now - nd->last_io > MULTI_KEEPALIVE_US) {
+      ncap_ssh_keepalive(nd->ssh);
+      nd->last_io = now;
+    }
+    if (nd->state == NODE_RUNNING ||
+        (nd->state == NODE_CONNECTING && !lp->stopping))
+      active = true;
+  }
+  return active;
+}
+
+/* What the merge released goes out. FALSE ends the loop (lp->why). */
+static bool
+multi_write_out(Multi *mu, MultiLoop *lp, GByteArray *out, GError **error)
+{
+  /* The output opens with the first bytes of a helper: a capture whose
+   * nodes all fail before capturing writes nothing, and the error line
+   * is what tshark shows. */
+  if (out->len == 0 || !mu->any_bytes)
+    return true;
+  if (lp->outfd < 0) {
+    if (!ncap_relay_open_output(lp->out_path, lp->out_is_fifo, &lp->outfd,
+                                error)) {
+      lp->ok = FALSE;
+      lp->why = "error";
+      return false;
+    }
+    if (lp->outfd < 0) { /* stopped while waiting for the reader */
+      lp->why = "stop requested before the reader opened the output";
+      return false;
+    }
+    ncap_ssh_log("first bytes from the helper, output %s open", lp->out_path);
+  }
+  NcapRelayWrite wr = ncap_relay_write_all(lp->outfd, (const char *)out->data,
+                                           out->len, &lp->werr);
+  g_byte_array_set_size(out, 0);
+  if (wr == NCAP_RELAY_WRITE_STOP) {
+    lp->why = "stop requested, the reader did not take the rest in time";
+    return false;
+  }
+  if (wr == NCAP_RELAY_WRITE_GONE) {
+    lp->why = "reader of the output went away";
+    lp->gone = true;
+    return false;
+  }
+  if (wr == NCAP_RELAY_WRITE_FAIL) {
+    g_set_error(error, NCAP_ERROR,
+                lp->werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
+                "write to %s: %s", lp->out_path, g_strerror(lp->werr));
+    lp->ok = FALSE;
+    lp->write_failed = true;
+    lp->why = "error";
+    return false;
+  }
+  return true;
+}
+
+/* Wait for a node, a thread, a stop or the merge's next deadline. FALSE
+ * ends the loop (lp->why). */
+static bool
+multi_wait(Multi *mu, MultiLoop *lp, bool more, GError **error)
+{
+  struct pollfd pfd[NCAP_MERGE_MAX_SOURCES + 3];
+  nfds_t nfds = 0;
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->state == NODE_RUNNING)
+      pfd[nfds++] = (struct pollfd){
+          .fd = ssh_get_fd(ncap_ssh_session(nd->ssh)), .events = POLLIN};
+  }
+  pfd[nfds++] = (struct pollfd){.fd = lp->notify_r, .events = POLLIN};
+  if (ncap_relay_wake_fd() >= 0)
+    pfd[nfds++] = (struct pollfd){.fd = ncap_relay_wake_fd(), .events = POLLIN};
+  /* A pipe's writer gets POLLERR when the reader closes: tshark closes
+   * the fifo before it signals us, and the stream may be idle. */
+  int out_slot = -1;
+  if (lp->outfd >= 0 && lp->out_is_fifo) {
+    out_slot = (int)nfds;
+    pfd[nfds++] = (struct pollfd){.fd = lp->outfd, .events = 0};
+  }
+  int timeout = MULTI_POLL_MAX_MS;
+  gint64 deadline = ncap_merge_deadline(mu->merge);
+  if (deadline != G_MAXINT64) {
+    gint64 left = (deadline - g_get_monotonic_time() + 999) / 1000;
+    if (left < timeout)
+      timeout = left < 0 ? 0 : (int)left;
+  }
+  if (more)
+    timeout = 0;
+  int pr = ncap_port_poll(pfd, nfds, timeout);
+  if (pr < 0 && errno != EINTR) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
+                g_strerror(errno));
+    lp->ok = FALSE;
+    lp->why = "error";
+    return false;
+  }
+  if (out_slot >= 0 && (pfd[out_slot].revents & (POLLERR | POLLHUP))) {
+    lp->why = "reader of the output went away";
+    lp->gone = true;
+    return false;
+  }
+  return true;
+}
+
+/* After the loop: every channel closed, the rest of the merge written,
+ * the final status (all failed, partial). connecting receives the nodes
+ * still connecting. */
+static void
+multi_finish(Multi *mu, MultiLoop *lp, const NcapMultiOpts *mo,
+             GByteArray *out, guint *connecting, GError **error)
+{
+  /* Every channel closed: each helper sees EOF and ends. */
+  g_atomic_int_set(&multi_stop, 1);
+  ncap_ssh_log("closing every channel: %s", lp->why);
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->state == NODE_RUNNING)
+      node_end_clean(mu, nd, lp->why);
+  }
+  ncap_relay_stop_timer_off();
+
+  guint failed = 0;
+  *connecting = 0;
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->state == NODE_FAILED)
+      failed++;
+    if (nd->state == NODE_CONNECTING)
+      (*connecting)++;
+  }
+  if (lp->ok && failed == mu->n) {
+    lp->ok = all_failed_error(mu, error);
+  }
+  /* A script must be able to tell a partial capture from a whole one:
+   * the others' packets are written first, then this is the status. */
+  bool partial = lp->ok && failed > 0 && !mo->allow_partial;
+  if (!lp->gone && !lp->write_failed) {
+    ncap_merge_drain(mu->merge, g_get_monotonic_time(), TRUE, out);
+    /* Every node ended cleanly without a byte: an empty capture rather
+     * than a missing file. */
+    if (lp->outfd < 0 && lp->ok && !lp->stopping && *connecting == 0) {
+      if (!ncap_relay_open_output(lp->out_path, lp->out_is_fifo, &lp->outfd,
+                                  error))
+        lp->ok = FALSE;
+    }
+    if (lp->outfd >= 0 && out->len > 0 && (mu->any_bytes || lp->ok)) {
+      NcapRelayWrite wr = ncap_relay_write_all(
+          lp->outfd, (const char *)out->data, out->len, &lp->werr);
+      if (wr == NCAP_RELAY_WRITE_FAIL && lp->ok) {
+        g_set_error(error, NCAP_ERROR,
+                    lp->werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
+                    "write to %s: %s", lp->out_path, g_strerror(lp->werr));
+        lp->ok = FALSE;
+      }
+    }
+  }
+  if (lp->ok && partial)
+    lp->ok = partial_error(mu, failed, error);
+  log_stats(mu);
+  if (lp->outfd >= 0 && lp->outfd != STDOUT_FILENO)
+    close(lp->outfd);
+}
+
+/* The nodes' memory, but that of a thread still connecting. */
+static void
+multi_free_nodes(Multi *mu)
+{
+  for (guint i = 0; i < mu->n; i++) {
+    MultiNode *nd = g_ptr_array_index(mu->nodes, i);
+    if (nd->thread != NULL) {
+      /* Still connecting after a stop: it sees the stop flag, starts no
+       * helper, and dies with the process; its memory stays its own. */
+      ncap_ssh_log("node %s: still connecting at the end, left behind",
+                   nd->name);
+      g_thread_unref(nd->thread);
+      continue;
+    }
+    multi_node_free(nd);
+  }
+  g_ptr_array_free(mu->nodes, TRUE);
+  ncap_merge_free(mu->merge);
+}
+
 gboolean
 ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
                   const char *helper, const NcapCaptureOpts *opts,
@@ -696,14 +982,18 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
       .quiet_failures = hosts->len == 1,
       .report = mo->report,
   };
+  MultiLoop lp = {
+      .out_path = out_path,
+      .out_is_fifo = out_is_fifo,
+      .outfd = -1,
+      .why = "every node ended",
+      .ok = TRUE,
+  };
   g_autofree char *buf = g_malloc(MULTI_BUF_SIZE);
   g_autoptr(GByteArray) out = g_byte_array_new();
   g_autofree char *clock_cmd = NULL;
   int notify[2] = {-1, -1};
-  int outfd = -1, werr = 0;
-  bool stopping = false, gone = false, write_failed = false;
-  const char *why = "every node ended";
-  gboolean ok = TRUE;
+  guint connecting = 0;
 
   g_return_val_if_fail(hosts->len >= 1 && hosts->len <= NCAP_MERGE_MAX_SOURCES,
                        FALSE);
@@ -712,6 +1002,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
                 g_strerror(errno));
     return FALSE;
   }
+  lp.notify_r = notify[0];
   {
     g_autofree char *qh = g_shell_quote(mu.helper);
     clock_cmd = g_strdup_printf("%s clock --repeat", qh);
@@ -722,35 +1013,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
   mu.nodes = g_ptr_array_new();
   ncap_relay_install_signals();
 
-  for (guint i = 0; i < mu.n; i++) {
-    NcapMultiHost *h = g_ptr_array_index(hosts, i);
-    MultiNode *nd = g_new0(MultiNode, 1);
-    g_autoptr(GError) local = NULL;
-    nd->idx = i;
-    nd->name = g_strdup(h->name);
-    nd->helper = mu.helper;
-    nd->notify_fd = notify[1];
-    nd->stop = &multi_stop;
-    nd->err = g_string_new(NULL);
-    /* One node alone has nobody to be compared with: unless asked to
-     * correct, it starts without the clock round trips (one helper start
-     * less before the first packet). */
-    if (mu.n > 1 || mo->clock_correct)
-      nd->clock_cmd = g_strdup(clock_cmd);
-    else
-      nd->clock_note = g_strdup("single node, not measured");
-    nd->stream_cmd = ncap_node_stream_command(mu.helper, nd->name, opts);
-    nd->with = mo->capture_with;
-    nd->priv = mo->remote_priv;
-    nd->opts = opts;
-    ncap_ssh_config_copy(&nd->cfg, base);
-    /* parse_hosts checked the target already. */
-    ncap_ssh_config_set_target(&nd->cfg, h->target, &local);
-    ncap_merge_set_source_name(mu.merge, i, nd->name);
-    nd->state = NODE_CONNECTING;
-    g_ptr_array_add(mu.nodes, nd);
-    node_start_thread(nd);
-  }
+  multi_start_nodes(&mu, base, hosts, opts, mo, clock_cmd, notify[1]);
   ncap_ssh_log("multi-node capture on %u node(s), window %" G_GINT64_FORMAT
                " ms / %" G_GSIZE_FORMAT " MiB, clock correction %s",
                mu.n, mcfg.window_us / 1000, mcfg.window_bytes >> 20,
@@ -758,209 +1021,28 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
 
   for (;;) {
     gint64 now = g_get_monotonic_time();
-    bool more = false, active = false;
+    bool more = false, active;
 
-    if (ncap_relay_stop_requested() && !stopping) {
-      /* EOF to every helper: each flushes what it captured and exits. */
-      stopping = true;
-      ncap_relay_note_stop();
-      g_atomic_int_set(&multi_stop, 1);
-      ncap_ssh_log("stop requested: EOF to every helper, draining");
-      for (guint i = 0; i < mu.n; i++) {
-        MultiNode *nd = g_ptr_array_index(mu.nodes, i);
-        if (nd->state == NODE_RUNNING && !nd->eof_sent) {
-          ssh_channel_send_eof(nd->ch);
-          nd->eof_sent = true;
-        }
-      }
-    }
-    if (stopping && ncap_relay_drain_expired()) {
-      why = "stop requested, not every helper ended in time";
+    if (!multi_check_stop(&mu, &lp))
       break;
-    }
-
-    /* Threads that are done. */
-    for (;;) {
-      struct pollfd p = {.fd = notify[0], .events = POLLIN};
-      guint32 idx;
-      if (ncap_port_poll(&p, 1, 0) <= 0 || read(notify[0], &idx, sizeof idx) != sizeof idx)
-        break;
-      if (idx < mu.n)
-        node_connected(&mu, g_ptr_array_index(mu.nodes, idx), stopping);
-    }
-
-    for (guint i = 0; i < mu.n; i++) {
-      MultiNode *nd = g_ptr_array_index(mu.nodes, i);
-      if (nd->state == NODE_RUNNING && node_read(&mu, nd, buf, now))
-        more = true;
-      if (nd->state == NODE_RUNNING && !nd->eof_sent && nd->ch != NULL &&
-          nd->conv == NULL) /* the helper, not tcpdump/dumpcap */
-        ncap_relay_ack(nd->ch, now, &nd->last_ack);
-      if (nd->state == NODE_RUNNING && !stopping)
-        node_agentless_tick(&mu, nd, now);
-      if (nd->state == NODE_RUNNING && !stopping &&
-          now - nd->last_io > MULTI_KEEPALIVE_US) {
-        ncap_ssh_keepalive(nd->ssh);
-        nd->last_io = now;
-      }
-      if (nd->state == NODE_RUNNING ||
-          (nd->state == NODE_CONNECTING && !stopping))
-        active = true;
-    }
-
+    active = multi_step_nodes(&mu, &lp, buf, now, &more);
     ncap_merge_drain(mu.merge, now, FALSE, out);
     ncap_report_tick(mu.report);
-    /* The output opens with the first bytes of a helper: a capture whose
-     * nodes all fail before capturing writes nothing, and the error line
-     * is what tshark shows. */
-    if (out->len > 0 && mu.any_bytes) {
-      if (outfd < 0) {
-        if (!ncap_relay_open_output(out_path, out_is_fifo, &outfd, error)) {
-          ok = FALSE;
-          why = "error";
-          break;
-        }
-        if (outfd < 0) { /* stopped while waiting for the reader */
-          why = "stop requested before the reader opened the output";
-          break;
-        }
-        ncap_ssh_log("first bytes from the helper, output %s open", out_path);
-      }
-      NcapRelayWrite wr =
-          ncap_relay_write_all(outfd, (const char *)out->data, out->len, &werr);
-      g_byte_array_set_size(out, 0);
-      if (wr == NCAP_RELAY_WRITE_STOP) {
-        why = "stop requested, the reader did not take the rest in time";
-        break;
-      }
-      if (wr == NCAP_RELAY_WRITE_GONE) {
-        why = "reader of the output went away";
-        gone = true;
-        break;
-      }
-      if (wr == NCAP_RELAY_WRITE_FAIL) {
-        g_set_error(error, NCAP_ERROR,
-                    werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
-                    "write to %s: %s", out_path, g_strerror(werr));
-        ok = FALSE;
-        write_failed = true;
-        why = "error";
-        break;
-      }
-    }
+    if (!multi_write_out(&mu, &lp, out, error))
+      break;
     if (!active)
       break;
-
-    struct pollfd pfd[NCAP_MERGE_MAX_SOURCES + 3];
-    nfds_t nfds = 0;
-    for (guint i = 0; i < mu.n; i++) {
-      MultiNode *nd = g_ptr_array_index(mu.nodes, i);
-      if (nd->state == NODE_RUNNING)
-        pfd[nfds++] = (struct pollfd){
-            .fd = ssh_get_fd(ncap_ssh_session(nd->ssh)), .events = POLLIN};
-    }
-    pfd[nfds++] = (struct pollfd){.fd = notify[0], .events = POLLIN};
-    if (ncap_relay_wake_fd() >= 0)
-      pfd[nfds++] = (struct pollfd){.fd = ncap_relay_wake_fd(), .events = POLLIN};
-    /* A pipe's writer gets POLLERR when the reader closes: tshark closes
-     * the fifo before it signals us, and the stream may be idle. */
-    int out_slot = -1;
-    if (outfd >= 0 && out_is_fifo) {
-      out_slot = (int)nfds;
-      pfd[nfds++] = (struct pollfd){.fd = outfd, .events = 0};
-    }
-    int timeout = MULTI_POLL_MAX_MS;
-    gint64 deadline = ncap_merge_deadline(mu.merge);
-    if (deadline != G_MAXINT64) {
-      gint64 left = (deadline - g_get_monotonic_time() + 999) / 1000;
-      if (left < timeout)
-        timeout = left < 0 ? 0 : (int)left;
-    }
-    if (more)
-      timeout = 0;
-    int pr = ncap_port_poll(pfd, nfds, timeout);
-    if (pr < 0 && errno != EINTR) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
-                  g_strerror(errno));
-      ok = FALSE;
-      why = "error";
+    if (!multi_wait(&mu, &lp, more, error))
       break;
-    }
-    if (out_slot >= 0 && (pfd[out_slot].revents & (POLLERR | POLLHUP))) {
-      why = "reader of the output went away";
-      gone = true;
-      break;
-    }
   }
 
-  /* Every channel closed: each helper sees EOF and ends. */
-  g_atomic_int_set(&multi_stop, 1);
-  ncap_ssh_log("closing every channel: %s", why);
-  for (guint i = 0; i < mu.n; i++) {
-    MultiNode *nd = g_ptr_array_index(mu.nodes, i);
-    if (nd->state == NODE_RUNNING)
-      node_end_clean(&mu, nd, why);
-  }
-  ncap_relay_stop_timer_off();
-
-  guint failed = 0, connecting = 0;
-  for (guint i = 0; i < mu.n; i++) {
-    MultiNode *nd = g_ptr_array_index(mu.nodes, i);
-    if (nd->state == NODE_FAILED)
-      failed++;
-    if (nd->state == NODE_CONNECTING)
-      connecting++;
-  }
-  if (ok && failed == mu.n) {
-    ok = all_failed_error(&mu, error);
-  }
-  /* A script must be able to tell a partial capture from a whole one:
-   * the others' packets are written first, then this is the status. */
-  bool partial = ok && failed > 0 && !mo->allow_partial;
-  if (!gone && !write_failed) {
-    ncap_merge_drain(mu.merge, g_get_monotonic_time(), TRUE, out);
-    /* Every node ended cleanly without a byte: an empty capture rather
-     * than a missing file. */
-    if (outfd < 0 && ok && !stopping && connecting == 0) {
-      if (!ncap_relay_open_output(out_path, out_is_fifo, &outfd, error))
-        ok = FALSE;
-    }
-    if (outfd >= 0 && out->len > 0 && (mu.any_bytes || ok)) {
-      NcapRelayWrite wr = ncap_relay_write_all(outfd, (const char *)out->data,
-                                               out->len, &werr);
-      if (wr == NCAP_RELAY_WRITE_FAIL && ok) {
-        g_set_error(error, NCAP_ERROR,
-                    werr == ENOSPC ? NCAP_ERROR_DISK_FULL : NCAP_ERROR_IO,
-                    "write to %s: %s", out_path, g_strerror(werr));
-        ok = FALSE;
-      }
-    }
-  }
-  if (ok && partial)
-    ok = partial_error(&mu, failed, error);
-  log_stats(&mu);
-  if (outfd >= 0 && outfd != STDOUT_FILENO)
-    close(outfd);
-
-  for (guint i = 0; i < mu.n; i++) {
-    MultiNode *nd = g_ptr_array_index(mu.nodes, i);
-    if (nd->thread != NULL) {
-      /* Still connecting after a stop: it sees the stop flag, starts no
-       * helper, and dies with the process; its memory stays its own. */
-      ncap_ssh_log("node %s: still connecting at the end, left behind",
-                   nd->name);
-      g_thread_unref(nd->thread);
-      continue;
-    }
-    multi_node_free(nd);
-  }
-  g_ptr_array_free(mu.nodes, TRUE);
-  ncap_merge_free(mu.merge);
+  multi_finish(&mu, &lp, mo, out, &connecting, error);
+  multi_free_nodes(&mu);
   /* A thread left behind may still write its notification. */
   if (connecting == 0)
     close(notify[1]);
   close(notify[0]);
-  return ok;
+  return lp.ok;
 }
 
 gboolean

@@ -275,6 +275,105 @@ stream_refused(NcapRelay *relay, NcapSsh *ssh, const NcapPcapngCheck *chk,
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_MALFORMED, "%s", what);
 }
 
+typedef enum { IDLE_GO, IDLE_FAIL, IDLE_END } IdleResult;
+
+/* Nothing to read: sleep on the socket, the stop pipe and the fifo's
+ * reader. IDLE_END: the reader went away (why, out_dead). */
+static IdleResult
+relay_idle(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, int outfd,
+           gint64 *last_io, const char **why, bool *out_dead, GError **error)
+{
+  /* Reading stderr may have taken stdout bytes (or the EOF) off the
+   * socket into libssh: read them before sleeping on the socket. */
+  if (ssh_channel_poll(ch, 0) != 0)
+    return IDLE_GO;
+  struct pollfd pfd[3];
+  nfds_t nfds = 0;
+  pfd[nfds++] = (struct pollfd){.fd = ssh_get_fd(ncap_ssh_session(ssh)),
+                                .events = POLLIN};
+  if (wake_pipe[0] >= 0)
+    pfd[nfds++] = (struct pollfd){.fd = wake_pipe[0], .events = POLLIN};
+  /* A pipe's writer gets POLLERR when the reader closes: tshark closes
+   * the fifo before it signals us, and the stream may be idle. */
+  int out_slot = -1;
+  if (outfd >= 0 && relay->out_is_fifo) {
+    out_slot = (int)nfds;
+    pfd[nfds++] = (struct pollfd){.fd = outfd, .events = 0};
+  }
+  int pr = ncap_port_poll(pfd, nfds, stop_seen_at ? 100 : 1000);
+  if (pr < 0 && errno != EINTR) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
+                g_strerror(errno));
+    return IDLE_FAIL;
+  }
+  if (out_slot >= 0 && (pfd[out_slot].revents & (POLLERR | POLLHUP))) {
+    *why = "reader of the output went away";
+    *out_dead = true;
+    return IDLE_END;
+  }
+  if (g_get_monotonic_time() - *last_io > KEEPALIVE_US) {
+    ncap_ssh_keepalive(ssh);
+    *last_io = g_get_monotonic_time();
+  }
+  return IDLE_GO;
+}
+
+/* The helper's stdout ended: its exit status, a stream cut inside a
+ * block, or an empty output for a helper that sent nothing. */
+static gboolean
+relay_remote_ended(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch,
+                   NcapPcapngCheck *chk, int *outfd, bool out_dead,
+                   GString *err, GError **error)
+{
+  char ebuf[4096];
+  read_stderr(ch, err, ebuf, sizeof ebuf);
+  int status = ncap_ssh_exit_status(ch);
+  ncap_ssh_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
+               status, relay->bytes);
+  if (status != 0) {
+    ncap_node_set_helper_error(error, ncap_ssh_host(ssh), relay->helper, status, err->str);
+    return FALSE;
+  } else if (!ncap_pcapng_check_at_boundary(chk)) {
+    g_autofree char *cut = g_strdup_printf(
+        "pcapng: stream ended inside a block (%" G_GUINT64_FORMAT
+        " bytes of it)", ncap_pcapng_check_fed(chk) -
+                             ncap_pcapng_check_valid_end(chk));
+    stream_refused(relay, ssh, chk, *outfd, out_dead, cut, error);
+    return FALSE;
+  } else if (*outfd < 0 && !ncap_relay_open_output(relay->out_path, relay->out_is_fifo, outfd, error)) {
+    /* Nothing came, but the helper succeeded: leave an empty output
+     * rather than a missing one. */
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* A stop: EOF to the helper, which flushes what it captured and exits.
+ * Returns true (EOF sent). */
+static bool
+relay_send_stop(ssh_channel ch)
+{
+  ncap_relay_note_stop();
+  ncap_ssh_log("stop requested: EOF to the helper, draining");
+  ssh_channel_send_eof(ch);
+  return true;
+}
+
+/* How much to ask of the channel: a window-sized read every RELAY_REGROW
+ * bytes (since_grow), else RELAY_READ; never more than the buffer holds. */
+static uint32_t
+relay_read_size(size_t *since_grow, size_t fill)
+{
+  uint32_t want = RELAY_READ;
+  if (*since_grow >= RELAY_REGROW) {
+    want = RELAY_WINDOW;
+    *since_grow = 0;
+  }
+  if (want > RELAY_BUF_SIZE - fill)
+    want = (uint32_t)(RELAY_BUF_SIZE - fill);
+  return want;
+}
+
 gboolean
 ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
 {
@@ -301,12 +400,8 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
      * captured and exits: nothing already captured is lost (what the CLI's
      * Ctrl-C needs). A helper that does not end within DRAIN_US, or no
      * reader left, ends it the hard way. */
-    if (stop_flag && !eof_sent) {
-      ncap_relay_note_stop();
-      ncap_ssh_log("stop requested: EOF to the helper, draining");
-      ssh_channel_send_eof(ch);
-      eof_sent = true;
-    }
+    if (stop_flag && !eof_sent)
+      eof_sent = relay_send_stop(ch);
     if (ncap_relay_drain_expired()) {
       why = "stop requested, the helper did not end in time";
       break;
@@ -323,13 +418,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
       gint64 left = first_at + RELAY_LINGER_MS * 1000 - g_get_monotonic_time();
       timeout = left > 0 ? (int)((left + 999) / 1000) : 0;
     }
-    uint32_t want = RELAY_READ;
-    if (since_grow >= RELAY_REGROW) {
-      want = RELAY_WINDOW;
-      since_grow = 0;
-    }
-    if (want > RELAY_BUF_SIZE - fill)
-      want = (uint32_t)(RELAY_BUF_SIZE - fill);
+    uint32_t want = relay_read_size(&since_grow, fill);
     int n = ssh_channel_read_timeout(ch, buf + fill, want, 0, timeout);
     if (n == SSH_ERROR) {
       g_set_error(error, NCAP_ERROR, NCAP_ERROR_SSH,
@@ -400,38 +489,14 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     /* Idle. */
     read_stderr(ch, err, ebuf, sizeof ebuf);
     reads_since_stderr = 0;
-    /* Reading stderr may have taken stdout bytes (or the EOF) off the
-     * socket into libssh: read them before sleeping on the socket. */
-    if (ssh_channel_poll(ch, 0) != 0)
-      continue;
-    struct pollfd pfd[3];
-    nfds_t nfds = 0;
-    pfd[nfds++] = (struct pollfd){.fd = ssh_get_fd(session), .events = POLLIN};
-    if (wake_pipe[0] >= 0)
-      pfd[nfds++] = (struct pollfd){.fd = wake_pipe[0], .events = POLLIN};
-    /* A pipe's writer gets POLLERR when the reader closes: tshark closes
-     * the fifo before it signals us, and the stream may be idle. */
-    int out_slot = -1;
-    if (outfd >= 0 && relay->out_is_fifo) {
-      out_slot = (int)nfds;
-      pfd[nfds++] = (struct pollfd){.fd = outfd, .events = 0};
-    }
-    int pr = ncap_port_poll(pfd, nfds, stop_seen_at ? 100 : 1000);
-    if (pr < 0 && errno != EINTR) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s",
-                  g_strerror(errno));
+    IdleResult ir = relay_idle(relay, ssh, ch, outfd, &last_io, &why,
+                               &out_dead, error);
+    if (ir == IDLE_FAIL) {
       ok = FALSE;
       break;
     }
-    if (out_slot >= 0 && (pfd[out_slot].revents & (POLLERR | POLLHUP))) {
-      why = "reader of the output went away";
-      out_dead = true;
+    if (ir == IDLE_END)
       break;
-    }
-    if (g_get_monotonic_time() - last_io > KEEPALIVE_US) {
-      ncap_ssh_keepalive(ssh);
-      last_io = g_get_monotonic_time();
-    }
   }
 
   /* Bytes read before a stop's deadline or a lost connection still go
@@ -441,25 +506,8 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
                 ok ? error : NULL) == FLUSH_FAIL)
     ok = FALSE;
   if (remote_ended) {
-    read_stderr(ch, err, ebuf, sizeof ebuf);
-    int status = ncap_ssh_exit_status(ch);
-    ncap_ssh_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
-                 status, relay->bytes);
-    if (status != 0) {
-      ncap_node_set_helper_error(error, ncap_ssh_host(ssh), relay->helper, status, err->str);
+    if (!relay_remote_ended(relay, ssh, ch, chk, &outfd, out_dead, err, error))
       ok = FALSE;
-    } else if (!ncap_pcapng_check_at_boundary(chk)) {
-      g_autofree char *cut = g_strdup_printf(
-          "pcapng: stream ended inside a block (%" G_GUINT64_FORMAT
-          " bytes of it)", ncap_pcapng_check_fed(chk) -
-                               ncap_pcapng_check_valid_end(chk));
-      stream_refused(relay, ssh, chk, outfd, out_dead, cut, error);
-      ok = FALSE;
-    } else if (outfd < 0 && !ncap_relay_open_output(relay->out_path, relay->out_is_fifo, &outfd, error)) {
-      /* Nothing came, but the helper succeeded: leave an empty output
-       * rather than a missing one. */
-      ok = FALSE;
-    }
   } else {
     ncap_ssh_log("closing the channel: %s", ok ? why : "error");
   }

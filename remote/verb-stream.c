@@ -148,6 +148,150 @@ drain_ring(NcapCapture *cap, NcapQueue *q, int out_fd, GError **error)
   return TRUE;
 }
 
+/* The stream's state between its phases. */
+typedef struct {
+  NcapCapture *cap;
+  NcapQueue *q;
+  GByteArray *ba; /* scratch for a block */
+  int sfd, out_fd;
+  gboolean stdin_open, client_acks, reader_gone;
+  guint64 stall_timeout; /* seconds */
+  const char *why; /* why the loop ended; for a debugger */
+} StreamLoop;
+
+/* Capture into the queue and the queue to stdout until a stop, a limit,
+ * a gone reader (lp->reader_gone) or an error (FALSE). */
+static gboolean
+stream_loop(StreamLoop *lp, GError **error)
+{
+  gint64 last_progress = g_get_monotonic_time();
+  /* With --client-acks, the reader's last byte on stdin: after a cut, sshd
+   * and the channel window go on taking our output for a minute
+   * (docs/reliability.md "Cut"), but nothing comes back. */
+  gint64 last_ack = last_progress;
+  gint64 next_isb = last_progress + ISB_PERIOD_US;
+  gboolean done = FALSE;
+  guint64 stall_us = lp->stall_timeout * G_USEC_PER_SEC;
+  /* The reader acknowledges every second: a time-out under three of its
+   * periods would take an ack's ordinary lateness for a cut (as the
+   * agentless heartbeat, extcap/agentless.h). */
+  guint64 ack_us = MAX(stall_us, 3 * G_USEC_PER_SEC);
+
+  while (!done) {
+    struct pollfd pfd[4];
+    int n = 0, i_cap, i_out = -1, i_in = -1, i_sig;
+    gboolean room = ncap_queue_room(lp->q) >= QUEUE_MIN_FREE;
+    /* A negative fd is ignored by poll: without room, wait for stdout. */
+    pfd[i_cap = n++] = (struct pollfd){ room ? ncap_capture_fd(lp->cap) : -1, POLLIN, 0 };
+    pfd[i_sig = n++] = (struct pollfd){ lp->sfd, POLLIN, 0 };
+    if (ncap_queue_len(lp->q) > 0)
+      pfd[i_out = n++] = (struct pollfd){ lp->out_fd, POLLOUT, 0 };
+    if (lp->stdin_open)
+      pfd[i_in = n++] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
+
+    gint64 now = g_get_monotonic_time();
+    int timeout = (int)MAX(0, (next_isb - now) / 1000);
+    timeout = MIN(timeout, 100);
+    if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s", g_strerror(errno));
+      return FALSE;
+    }
+
+    if (pfd[i_sig].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      if (read(lp->sfd, &si, sizeof si) == (ssize_t)sizeof si)
+        lp->why = "signal", done = TRUE;
+    }
+    if (i_in >= 0 && (pfd[i_in].revents & (POLLIN | POLLHUP | POLLERR))) {
+      char junk[512];
+      ssize_t r = read(STDIN_FILENO, junk, sizeof junk);
+      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+        lp->why = "end of input", done = TRUE, lp->stdin_open = FALSE;
+      else if (r > 0)
+        last_ack = g_get_monotonic_time();
+    }
+    if (i_out >= 0 && (pfd[i_out].revents & (POLLERR | POLLHUP)) &&
+        !(pfd[i_out].revents & POLLOUT)) {
+      lp->reader_gone = TRUE;
+      break;
+    }
+
+    /* Drain whenever there is room: with TPACKET_V3 a block may be ready before
+     * poll says so, and draining is what keeps the kernel from dropping. */
+    if (room && ncap_capture_dispatch_into(lp->cap, queue_reserve, queue_commit, lp->q, error) < 0)
+      return FALSE;
+    if (ncap_capture_limit_reached(lp->cap)) {
+      lp->why = ncap_capture_limit_reached(lp->cap);
+      done = TRUE;
+    }
+
+    now = g_get_monotonic_time();
+    if (now >= next_isb) {
+      ncap_capture_put_isb(lp->cap, lp->ba);
+      queue_put_block(lp->q, lp->ba);
+      next_isb = now + ISB_PERIOD_US;
+    }
+
+    if (ncap_queue_len(lp->q) > 0) {
+      g_autoptr(GError) werr = NULL;
+      gssize w = ncap_queue_flush(lp->q, lp->out_fd, &werr);
+      if (w == NCAP_QUEUE_READER_GONE) {
+        lp->reader_gone = TRUE;
+        break;
+      }
+      if (w < 0) {
+        g_propagate_error(error, g_steal_pointer(&werr));
+        return FALSE;
+      }
+      if (w > 0 || ncap_queue_len(lp->q) == 0)
+        last_progress = now;
+      else if ((guint64)(now - last_progress) >= stall_us) {
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
+                    "output stalled: the reader took nothing for %" G_GUINT64_FORMAT
+                    " s; stopping", lp->stall_timeout);
+        return FALSE;
+      }
+    } else {
+      last_progress = now;
+    }
+    if (lp->client_acks && lp->stdin_open && !done &&
+        (guint64)(now - last_ack) >= ack_us) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
+                  "output stalled: no acknowledgement from the reader for %"
+                  G_GUINT64_FORMAT " s; stopping", ack_us / G_USEC_PER_SEC);
+      return FALSE;
+    }
+  }
+
+  return TRUE;
+}
+
+/* The rest of the ring, then the final statistics, then what is queued,
+ * briefly. */
+static gboolean
+stream_finish(StreamLoop *lp, GError **error)
+{
+  if (!lp->reader_gone && !drain_ring(lp->cap, lp->q, lp->out_fd, error))
+    return FALSE;
+  if (!lp->reader_gone) {
+    /* Final statistics, then hand over what is queued, briefly: after
+     * stdin EOF the channel is usually gone and writes fail fast. */
+    ncap_capture_put_isb(lp->cap, lp->ba);
+    queue_put_block(lp->q, lp->ba);
+    gint64 deadline = g_get_monotonic_time() + DRAIN_US;
+    while (ncap_queue_len(lp->q) > 0 && g_get_monotonic_time() < deadline) {
+      struct pollfd p = { lp->out_fd, POLLOUT, 0 };
+      if (poll(&p, 1, 100) > 0 && (p.revents & POLLOUT)) {
+        if (ncap_queue_flush(lp->q, lp->out_fd, NULL) < 0)
+          break;
+      } else if (p.revents & (POLLERR | POLLHUP)) {
+        break;
+      }
+    }
+  }
+  return TRUE;
+}
+
 gboolean
 ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
 {
@@ -245,126 +389,20 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
   if (ba->len > 0)
     queue_put_block(q, ba);
 
-  gint64 last_progress = g_get_monotonic_time();
-  /* With --client-acks, the reader's last byte on stdin: after a cut, sshd
-   * and the channel window go on taking our output for a minute
-   * (docs/reliability.md "Cut"), but nothing comes back. */
-  gint64 last_ack = last_progress;
-  gint64 next_isb = last_progress + ISB_PERIOD_US;
-  gboolean stdin_open = !ignore_stdin;
-  gboolean done = FALSE, reader_gone = FALSE;
-  const char *why = NULL;
-  guint64 stall_us = opts.stall_timeout * G_USEC_PER_SEC;
-  /* The reader acknowledges every second: a time-out under three of its
-   * periods would take an ack's ordinary lateness for a cut (as the
-   * agentless heartbeat, extcap/agentless.h). */
-  guint64 ack_us = MAX(stall_us, 3 * G_USEC_PER_SEC);
-
-  while (!done) {
-    struct pollfd pfd[4];
-    int n = 0, i_cap, i_out = -1, i_in = -1, i_sig;
-    gboolean room = ncap_queue_room(q) >= QUEUE_MIN_FREE;
-    /* A negative fd is ignored by poll: without room, wait for stdout. */
-    pfd[i_cap = n++] = (struct pollfd){ room ? ncap_capture_fd(cap) : -1, POLLIN, 0 };
-    pfd[i_sig = n++] = (struct pollfd){ sfd, POLLIN, 0 };
-    if (ncap_queue_len(q) > 0)
-      pfd[i_out = n++] = (struct pollfd){ out_fd, POLLOUT, 0 };
-    if (stdin_open)
-      pfd[i_in = n++] = (struct pollfd){ STDIN_FILENO, POLLIN, 0 };
-
-    gint64 now = g_get_monotonic_time();
-    int timeout = (int)MAX(0, (next_isb - now) / 1000);
-    timeout = MIN(timeout, 100);
-    if (poll(pfd, (nfds_t)n, timeout) < 0 && errno != EINTR) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "poll: %s", g_strerror(errno));
-      goto out;
-    }
-
-    if (pfd[i_sig].revents & POLLIN) {
-      struct signalfd_siginfo si;
-      if (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-        why = "signal", done = TRUE;
-    }
-    if (i_in >= 0 && (pfd[i_in].revents & (POLLIN | POLLHUP | POLLERR))) {
-      char junk[512];
-      ssize_t r = read(STDIN_FILENO, junk, sizeof junk);
-      if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
-        why = "end of input", done = TRUE, stdin_open = FALSE;
-      else if (r > 0)
-        last_ack = g_get_monotonic_time();
-    }
-    if (i_out >= 0 && (pfd[i_out].revents & (POLLERR | POLLHUP)) &&
-        !(pfd[i_out].revents & POLLOUT)) {
-      reader_gone = TRUE;
-      break;
-    }
-
-    /* Drain whenever there is room: with TPACKET_V3 a block may be ready before
-     * poll says so, and draining is what keeps the kernel from dropping. */
-    if (room && ncap_capture_dispatch_into(cap, queue_reserve, queue_commit, q, error) < 0)
-      goto out;
-    if (ncap_capture_limit_reached(cap)) {
-      why = ncap_capture_limit_reached(cap);
-      done = TRUE;
-    }
-
-    now = g_get_monotonic_time();
-    if (now >= next_isb) {
-      ncap_capture_put_isb(cap, ba);
-      queue_put_block(q, ba);
-      next_isb = now + ISB_PERIOD_US;
-    }
-
-    if (ncap_queue_len(q) > 0) {
-      g_autoptr(GError) werr = NULL;
-      gssize w = ncap_queue_flush(q, out_fd, &werr);
-      if (w == NCAP_QUEUE_READER_GONE) {
-        reader_gone = TRUE;
-        break;
-      }
-      if (w < 0) {
-        g_propagate_error(error, g_steal_pointer(&werr));
-        goto out;
-      }
-      if (w > 0 || ncap_queue_len(q) == 0)
-        last_progress = now;
-      else if ((guint64)(now - last_progress) >= stall_us) {
-        g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
-                    "output stalled: the reader took nothing for %" G_GUINT64_FORMAT
-                    " s; stopping", opts.stall_timeout);
-        goto out;
-      }
-    } else {
-      last_progress = now;
-    }
-    if (client_acks && stdin_open && !done &&
-        (guint64)(now - last_ack) >= ack_us) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_STALLED,
-                  "output stalled: no acknowledgement from the reader for %"
-                  G_GUINT64_FORMAT " s; stopping", ack_us / G_USEC_PER_SEC);
-      goto out;
-    }
-  }
-
-  if (!reader_gone && !drain_ring(cap, q, out_fd, error))
+  StreamLoop lp = {
+      .cap = cap,
+      .q = q,
+      .ba = ba,
+      .sfd = sfd,
+      .out_fd = out_fd,
+      .stdin_open = !ignore_stdin,
+      .client_acks = client_acks,
+      .stall_timeout = opts.stall_timeout,
+  };
+  if (!stream_loop(&lp, error))
     goto out;
-  if (!reader_gone) {
-    /* Final statistics, then hand over what is queued, briefly: after
-     * stdin EOF the channel is usually gone and writes fail fast. */
-    ncap_capture_put_isb(cap, ba);
-    queue_put_block(q, ba);
-    gint64 deadline = g_get_monotonic_time() + DRAIN_US;
-    while (ncap_queue_len(q) > 0 && g_get_monotonic_time() < deadline) {
-      struct pollfd p = { out_fd, POLLOUT, 0 };
-      if (poll(&p, 1, 100) > 0 && (p.revents & POLLOUT)) {
-        if (ncap_queue_flush(q, out_fd, NULL) < 0)
-          break;
-      } else if (p.revents & (POLLERR | POLLHUP)) {
-        break;
-      }
-    }
-  }
-  (void)why;
+  if (!stream_finish(&lp, error))
+    goto out;
   ok = TRUE;
 
 out:
