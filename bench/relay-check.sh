@@ -10,7 +10,7 @@
 #    median of RUNS runs each, in ns per packet;
 #  - instructions per packet (callgrind, one run of a smaller file each):
 #    exact, and immune to the neighbours' load (perf has no hardware
-#    counters on this machine, FACTS.md).
+#    counters on this machine, docs/wireshark-facts.md).
 # Not a test: numbers are noisy on a shared machine; compare only within
 # one run. See docs/performance.md "Stream checks".
 #

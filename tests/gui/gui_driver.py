@@ -502,7 +502,7 @@ def saved_prefs(args):
             m = re.match(r"extcap\.nodecap\.(\w+): (.*)$", line.rstrip("\n"))
             if m:
                 out[m.group(1)] = m.group(2)
-    # --remote-port is saved as extcap.nodecap.remoteport (FACTS.md)
+    # --remote-port is saved as extcap.nodecap.remoteport (docs/wireshark-facts.md)
     pref = {a["call"]: re.sub(r"[^a-z0-9_.]", "", a["call"].lower()) for a in args}
     return {c: out[p] for c, p in pref.items() if p in out}
 

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Without the helper (issue 24), a cut network must still end the node's
 # tcpdump, even when its filter matches nothing (sshdump's tcpdump runs on
-# for ever there, FACTS.md): the client, in its own namespace, captures
+# for ever there, docs/wireshark-facts.md): the client, in its own namespace, captures
 # with --capture-with tcpdump and a filter nothing matches; the router
 # then silently stops forwarding. The client gives up on its keepalive
 # (--keepalive 2) with one line and a non-zero exit; on the node the

@@ -120,7 +120,7 @@ st=${PIPESTATUS[0]}
 ncap_assert_no_helper "after the GUI's Stop"
 
 # ---- 2. A merged two-node capture in the packet details (as nobody) ------
-# Wireshark loads a personal plugin only when not root (FACTS.md): this
+# Wireshark loads a personal plugin only when not root (docs/wireshark-facts.md): this
 # instance runs as nobody, with nodecap.so in its personal plugin folder.
 USER_DIR="$NCAP_TMP/nobody-session"
 mkdir -p "$USER_DIR/home/.local/lib/wireshark/plugins/4.0/epan" "$USER_DIR/home/.config/wireshark"
