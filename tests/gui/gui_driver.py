@@ -804,7 +804,7 @@ def node_cli(verb, *rest):
            "--sshkey", p["--sshkey"], "--known-hosts", p["--known-hosts"],
            "--remote-helper", p["--remote-helper"], *rest, "--json"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=WAIT)
-    log(f"{' '.join(cmd[:3])} {' '.join(rest)} --json: exit {r.returncode}")
+    log(f"{' '.join(cmd[:3] + list(rest))} --json: exit {r.returncode}")
     return r.returncode, r.stdout, r.stderr
 
 
@@ -841,6 +841,10 @@ def check_save_on_node_job_id(main):
     if not m:
         raise Failure("tree item 'Packet comments'", f"reads '{text}', expected '{want.pattern}'")
     job = m.group(1)
+    status = find_all(main, "label", prefix="Packets:")
+    if not status or "Comments: 1" not in status[0].name:
+        raise Failure("status bar label 'Packets:'",
+                      f"'{status[0].name if status else ''}': expected 'Comments: 1' (the saved job's note)")
     time.sleep(0.3)
     shot("09-saved-job-comment")
 
