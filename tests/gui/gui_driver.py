@@ -819,9 +819,14 @@ def check_save_on_node_job_id(main):
     press(first, "menu Go > First Packet")
     details = wait_for("the tree 'Packet details'", lambda: find_all(main, "tree", "Packet details"),
                        widget="tree 'Packet details'")[0]
-    top = wait_for("an item 'Packet comments' in 'Packet details' (first packet)", lambda: [
+    # Packet 1 is shown once its 'Frame 1: ...' item is there; its comments
+    # come before it, so a missing 'Packet comments' fails at once.
+    wait_for("packet 1 in 'Packet details' (an item 'Frame 1: ...')", lambda: [
+        n for n, _ in walk(details) if n.name.startswith("Frame 1: ")],
+        widget="tree 'Packet details'")
+    top = wait_for("an item 'Packet comments' in 'Packet details' of packet 1", lambda: [
         n for n, _ in walk(details) if n.name in ("Packet comments", "Packet comment")],
-        widget="tree 'Packet details'")[0]
+        5, widget="tree 'Packet details'")[0]
     want = re.compile(r"nodecap: saved job ([0-9a-f]{32}) on 127\.0\.0\.1; it stops with this capture; "
                       r"fetch it with: nodecap fetch 127\.0\.0\.1 \1")
 
