@@ -684,6 +684,7 @@ def run_live():
         shot(f"06-options-{re.sub(r'[^a-z0-9]+', '-', g.lower())}", dlg)
 
     step("save")
+    tick_save_on_node(dlg, groups, args)
     click(save, "button 'Save' of the options dialog", 1)
     wait_for("the options dialog closed on Save", lambda: window(DIALOG_TITLE) is None, 15,
              widget="button 'Save' of the options dialog")
@@ -701,6 +702,12 @@ def run_live():
         raise Failure("selector 'Remote interface'", f"shows '{iface.name}' after Save, not lo")
     if text_of(flt) != f"udp dst port {port}":
         raise Failure("field 'Capture filter (BPF)'", f"shows '{text_of(flt)}' after Save")
+    goto_tab(dlg, "Save on node")
+    for call in SAVE_ON_NODE:
+        box, arg = field_by_call(dlg, groups, args, call)
+        if "checked" not in states(box):
+            raise Failure(f"check box '{arg['display']}' ({call})", "not ticked when the dialog opens again after Save")
+    goto_tab(dlg, "Capture")
     shot("07-options-kept", dlg)
     click(button(dlg, "Close", "button 'Close' of the options dialog"), "button 'Close'", 1)
     wait_for("the options dialog closed", lambda: window(DIALOG_TITLE) is None, 15,
@@ -708,7 +715,6 @@ def run_live():
     log("Save: dialog closed, remote interface lo and the filter kept")
 
     step("capture")
-    check_save_on_node_job_id()
     start = find_one(main, "check box", "Start", what="toolbar button 'Start'")
     click(start, "toolbar button 'Start'", 1)
     capwin = wait_for("the 'Capturing from' main window", lambda: [
@@ -767,18 +773,106 @@ def run_live():
     log(f"Stop: capture ended ({final[0].name if final else '?'}), no nodecap-helper left")
     shot("09-stopped")
     main = [w for w in app() if w is not None and role(w) == "frame"][0]
+    check_save_on_node_job_id(main)
     ws_quit(main)
 
 
-def check_save_on_node_job_id():
-    """The Save-on-node job id visible to a GUI user (issue 26, operator UX).
+# The Save-on-node options the live capture runs with: a saved job on the
+# node, stopped with the live capture (so nothing is left running).
+SAVE_ON_NODE = ("--save-on-node", "--stop-saved-on-exit")
 
-    Not checked yet: the job id is not shown in the GUI until issue 26 lands.
-    When it does, tick 'Also keep a ring on the node' on the 'Save on node'
-    tab, start the capture and look the id up here by its widget (role and
-    name), comparing it with `nodecap list` on the node.
-    """
-    log("Save-on-node job id: not checked (waits for issue 26)")
+
+def tick_save_on_node(dlg, groups, args):
+    """Tick the Save-on-node check boxes on their tab (before Save)."""
+    goto_tab(dlg, "Save on node")
+    for call in SAVE_ON_NODE:
+        box, arg = field_by_call(dlg, groups, args, call)
+        what = f"check box '{arg['display']}' ({call})"
+        if "checked" not in states(box):
+            click(box, what, 0.3)
+        wait_for(f"{what} ticked", lambda: "checked" in states(box), 10, widget=what)
+    shot("06-options-save-on-node-ticked", dlg)
+    log(f"Save on node: ticked {', '.join(SAVE_ON_NODE)}")
+
+
+def node_cli(verb, *rest):
+    """`nodecap VERB 127.0.0.1 ... --json` against the test node, with the
+    connection of the saved preferences; (exit status, stdout, stderr)."""
+    args, _ = extcap_config()
+    p = saved_prefs(args)
+    cmd = [os.environ["GUI_EXTCAP"], verb, "127.0.0.1", "-p", p["--remote-port"],
+           "--sshkey", p["--sshkey"], "--known-hosts", p["--known-hosts"],
+           "--remote-helper", p["--remote-helper"], *rest, "--json"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=WAIT)
+    log(f"{' '.join(cmd[:3] + list(rest))} --json: exit {r.returncode}")
+    return r.returncode, r.stdout, r.stderr
+
+
+def check_save_on_node_job_id(main):
+    """The Save-on-node job id where the GUI user sees it (issue 26): the
+    first packet of the live capture carries it as a packet comment, shown
+    in the packet details under 'Packet comments'. The id must name a job
+    on the node (nodecap list), which is then deleted."""
+    import json
+    step("save on node job id")
+    first = find_one(main, "menu item", "First Packet", what="menu Go > First Packet")
+    press(first, "menu Go > First Packet")
+    details = wait_for("the tree 'Packet details'", lambda: find_all(main, "tree", "Packet details"),
+                       widget="tree 'Packet details'")[0]
+    # Packet 1 is shown once its 'Frame 1: ...' item is there; its comments
+    # come before it, so a missing 'Packet comments' fails at once.
+    wait_for("packet 1 in 'Packet details' (an item 'Frame 1: ...')", lambda: [
+        n for n, _ in walk(details) if n.name.startswith("Frame 1: ")],
+        widget="tree 'Packet details'")
+    top = wait_for("an item 'Packet comments' in 'Packet details' of packet 1", lambda: [
+        n for n, _ in walk(details) if n.name in ("Packet comments", "Packet comment")],
+        5, widget="tree 'Packet details'")[0]
+    want = re.compile(r"nodecap: saved job ([0-9a-f]{32}) on 127\.0\.0\.1; it stops with this capture; "
+                      r"fetch it with: nodecap fetch 127\.0\.0\.1 \1")
+
+    def comment():
+        for n, _ in walk(details):
+            if n.name.startswith("nodecap: saved job"):
+                return n.name
+        return None
+    text = comment()
+    if text is None:  # collapsed: expand it (click, then the Right arrow key)
+        click(top, "tree item 'Packet comments'", 0.5)
+        xdo("key", "Right")
+        text = wait_for("the comment 'nodecap: saved job ...' under 'Packet comments'", comment, 15,
+                        widget="tree item 'Packet comments'")
+    log(f"packet comment: '{text}'")
+    m = want.fullmatch(text)
+    if not m:
+        raise Failure("tree item 'Packet comments'", f"reads '{text}', expected '{want.pattern}'")
+    job = m.group(1)
+    status = find_all(main, "label", prefix="Packets:")
+    if not status or "Comments: 1" not in status[0].name:
+        raise Failure("status bar label 'Packets:'",
+                      f"'{status[0].name if status else ''}': expected 'Comments: 1' (the saved job's note)")
+    time.sleep(0.3)
+    shot("09-saved-job-comment")
+
+    st, out, err = node_cli("list")
+    if st != 0:
+        raise Failure("nodecap list (the node)", f"exit {st}: {err.strip()}")
+    rec = [r for r in json.loads(out) if r.get("id") == job]
+    if len(rec) != 1:
+        raise Failure("tree item 'Packet comments'",
+                      f"job {job} is not on the node (nodecap list: {[r.get('id') for r in json.loads(out)]})")
+    log(f"job {job} on the node: status {rec[0].get('status')}, packets {rec[0].get('packets')}")
+    if rec[0].get("status") == "running":
+        raise Failure("check box 'Stop the ring when the live capture stops'",
+                      f"job {job} still running on the node after Stop")
+    st, out, err = node_cli("delete", job)
+    if st != 0:
+        raise Failure("nodecap delete (the node)", f"job {job}: exit {st}: {err.strip()}")
+    st, out, err = node_cli("list")
+    if st != 0 or any(r.get("id") == job for r in json.loads(out)):
+        raise Failure("nodecap delete (the node)", f"job {job} still listed: {out.strip()} {err.strip()}")
+    log(f"Save-on-node job id {job}: shown in 'Packet comments', on the node, deleted")
+    print(f"saved job {job}: in 'Packet comments' of packet 1, listed on the node "
+          f"({rec[0].get('status')}), deleted", flush=True)
 
 
 def run_details(path):

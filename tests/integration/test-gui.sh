@@ -7,7 +7,9 @@
 # list from the test node (tests/lib/sshd.sh); an out-of-range value turns
 # red and disables Save; Save closes the dialog and keeps the values; Start
 # captures the node's datagrams (status bar "Packets: 200"), Stop leaves no
-# nodecap-helper; a merged two-node file shows the plugin's nodecap tree.
+# nodecap-helper; with Save on node ticked, the saved job's id is in the
+# first packet's 'Packet comments' and names a job on the node (then
+# deleted); a merged two-node file shows the plugin's nodecap tree.
 #
 # Screenshots, the extcap's call log and Wireshark's log go to $NCAP_TMP/gui;
 # on failure they are kept under ${NCAP_GUI_KEEP:-/tmp}/ncap-test-gui-*.
@@ -158,4 +160,4 @@ if [[ -n "${NCAP_GUI_UPDATE_DOCS:-}" ]]; then
   done
   ncap_log "docs/img/gui-*.png refreshed"
 fi
-ncap_log "PASS: GUI by widget names: list, tabs, $(grep -c '^arg ' <("$NCAP_BUILD/extcap/nodecap" --extcap-config --extcap-interface nodecap)) options with tooltips, Reload, range, Save, Start/Stop (200 packets), plugin tree ($((SECONDS - START)) s)"
+ncap_log "PASS: GUI by widget names: list, tabs, $(grep -c '^arg ' <("$NCAP_BUILD/extcap/nodecap" --extcap-config --extcap-interface nodecap)) options with tooltips, Reload, range, Save, Start/Stop (200 packets), Save-on-node job id, plugin tree ($((SECONDS - START)) s)"
