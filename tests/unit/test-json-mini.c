@@ -21,7 +21,17 @@ probe_parse(const char *probe, const char *data, gssize len)
   char *out = NULL;
   int status = -1;
   g_autoptr(GError) err = NULL;
-  g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+  /* json-glib 1.6 itself leaks its scanner's buffers on some malformed
+   * input: under the sanitizer pass the real json-glib is only the oracle,
+   * so LeakSanitizer looks at json-mini alone. */
+  g_auto(GStrv) env = g_get_environ();
+  if (strcmp(probe, JSON_PROBE_GLIB) == 0) {
+    const char *asan = g_environ_getenv(env, "ASAN_OPTIONS");
+    g_autofree char *opts =
+        g_strconcat(asan ? asan : "", asan ? ":" : "", "detect_leaks=0", NULL);
+    env = g_environ_setenv(env, "ASAN_OPTIONS", opts, TRUE);
+  }
+  g_assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
                              &status, &err));
   g_assert_no_error(err);
   g_assert_true(g_spawn_check_wait_status(status, NULL));
