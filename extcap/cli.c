@@ -64,11 +64,15 @@ verb_capture(int argc, char **argv, GError **error)
        "Subtract each node's measured clock offset from its timestamps",
        NULL},
       {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &window_ms,
-       "Longest wait for slower nodes (1-60000, default 500)", "MS"},
+       "Longest wait for slower nodes (" G_STRINGIFY(NCAP_MULTI_WINDOW_MS_MIN)
+       "-" G_STRINGIFY(NCAP_MULTI_WINDOW_MS_MAX) ", default "
+       G_STRINGIFY(NCAP_MULTI_DEFAULT_WINDOW_MS) ")", "MS"},
       {"allow-partial", 0, 0, G_OPTION_ARG_NONE, &allow_partial,
        "Exit 0 when only some nodes failed (default: exit 20)", NULL},
       {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &window_mb,
-       "Most bytes held for ordering, all nodes (1-4096, default 32)", "MIB"},
+       "Most bytes held for ordering, all nodes ("
+       G_STRINGIFY(NCAP_MULTI_WINDOW_MB_MIN) "-" G_STRINGIFY(NCAP_MULTI_WINDOW_MB_MAX)
+       ", default " G_STRINGIFY(NCAP_MULTI_DEFAULT_WINDOW_MB) ")", "MIB"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
        "No status line: only the closing summary, on stderr", NULL},
       {"json", 0, 0, G_OPTION_ARG_NONE, &json,
@@ -120,11 +124,7 @@ verb_capture(int argc, char **argv, GError **error)
   ncap_limits_init_default(&limits);
   if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
     return FALSE;
-  if (window_ms != NULL && !ncap_parse_u64("--merge-window-ms", window_ms, 1,
-                                           60000, &mo.window_ms, error))
-    return FALSE;
-  if (window_mb != NULL && !ncap_parse_u64("--merge-window-mb", window_mb, 1,
-                                           4096, &mo.window_mb, error))
+  if (!ncap_multi_opts_set_windows(&mo, window_ms, window_mb, error))
     return FALSE;
   mo.clock_correct = clock_correct;
   mo.allow_partial = allow_partial;

@@ -46,27 +46,7 @@ typedef struct {
   char *log_level, *log_file;
 } ExtcapArgs;
 
-static void
-extcap_args_clear(ExtcapArgs *a)
-{
-  char **strings[] = {
-      &a->version, &a->iface, &a->reload_option, &a->fifo, &a->capture_filter,
-      &a->control_in, &a->control_out, &a->host, &a->port, &a->user,
-      &a->password, &a->password_file, &a->sshkey, &a->passphrase,
-      &a->known_hosts, &a->accept_new, &a->connect_timeout, &a->helper,
-      &a->proxyjump, &a->capture_with, &a->remote_priv,
-      &a->remote_iface, &a->remote_filter, &a->src_host, &a->dst_host,
-      &a->src_port, &a->dst_port, &a->proto, &a->capture_type, &a->snaplen,
-      &a->sample, &a->time_limit, &a->packet_limit, &a->byte_limit,
-      &a->sample_by, &a->promiscuous, &a->clock_correct, &a->merge_window_ms,
-      &a->merge_window_mb, &a->allow_partial,
-      &a->save_on_node, &a->max_size, &a->file_size, &a->delete_on_start,
-      &a->stop_saved, &a->save_destination, &a->save_upload_delete,
-      &a->log_level, &a->log_file,
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(strings); i++)
-    g_clear_pointer(strings[i], g_free);
-}
+static void extcap_args_clear(ExtcapArgs *a);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ExtcapArgs, extcap_args_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NcapSshConfig, ncap_ssh_config_clear)
 
@@ -82,9 +62,6 @@ ncap_extcap_is_call(int argc, char **argv)
 }
 
 /* ---- the dialog ------------------------------------------------------- */
-
-/* Argument numbers: the reload answer refers to the selector by number. */
-enum { ARG_REMOTE_INTERFACE = 11, ARG_CAPTURE_TYPE = 18, ARG_LOG_LEVEL = 28 };
 
 static void
 print_interfaces(void)
@@ -102,175 +79,421 @@ print_dlts(void)
   printf("dlt {number=1}{name=EN10MB}{display=pcapng from the node}\n");
 }
 
+/* One dialog option: its --extcap-config line, its GOption entry (a string
+ * in ExtcapArgs, parsed by the module that owns it) and its number. The
+ * fields of the arg line are written in this order. */
+typedef struct {
+  const char *value, *display;
+  bool def;
+} ExtcapValue;
+
+typedef struct {
+  int number;                 /* {number=}: unique, referred to by reloads */
+  const char *name;           /* the option without "--" */
+  const char *display, *type;
+  const char *attrs;          /* {mustexist=..}{reload=..}{placeholder=..} */
+  const char *def;            /* {default=}, NULL: none */
+  guint64 min, max;           /* {range=min,max} when has_range */
+  bool has_range, required;
+  const char *tooltip, *group;
+  const ExtcapValue *values;  /* a selector's values, NULL-terminated */
+  goffset field;              /* the char * in ExtcapArgs */
+  GOptionArg arg;             /* STRING or FILENAME */
+  const char *help, *arg_description;
+} ExtcapOption;
+
+static const ExtcapValue values_remote_interface[] = {
+    {"any", "any (all interfaces)", true},
+    {"lo", "lo", false},
+    {"eth0", "eth0", false},
+    {NULL, NULL, false},
+};
+static const ExtcapValue values_capture_type[] = {
+    {"full", "full", true},
+    {"simple", "simple", false},
+    {NULL, NULL, false},
+};
+static const ExtcapValue values_log_level[] = {
+    {"error", "error", false},
+    {"warning", "warning", true},
+    {"info", "info", false},
+    {"debug", "debug (with libssh's protocol log)", false},
+    {NULL, NULL, false},
+};
+static const ExtcapValue values_sample_by[] = {
+    {"count", "count", true},
+    {"hash", "hash (same packets on every node)", false},
+    {NULL, NULL, false},
+};
+static const ExtcapValue values_capture_with[] = {
+    {"auto", "auto", true},
+    {"helper", "nodecap-helper", false},
+    {"dumpcap", "dumpcap", false},
+    {"tcpdump", "tcpdump", false},
+    {NULL, NULL, false},
+};
+static const ExtcapValue values_remote_priv[] = {
+    {"none", "none", true},
+    {"sudo", "sudo", false},
+    {"doas", "doas", false},
+    {NULL, NULL, false},
+};
+
+/* Every dialog option, in the dialog's order: the --extcap-config lines,
+ * the GOption entries and the argument numbers come from here. */
+static const ExtcapOption options[] = {
+    {.number = 0, .name = "remote-host", .display = "Node(s)",
+     .type = "string",
+     .tooltip = "Node to capture on: host, user@host or user@host:port "
+         "(ssh_config host aliases work); several nodes separated by "
+         "commas (nodeA,nodeB:2222,user@nodeC) are captured at once "
+         "and merged",
+     .required = true,
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, host), .arg = G_OPTION_ARG_STRING,
+     .help = "Node", .arg_description = "HOST"},
+    {.number = 1, .name = "remote-port", .display = "SSH port",
+     .type = "unsigned", .def = "22", .min = 1, .max = NCAP_SSH_PORT_MAX,
+     .has_range = true,
+     .tooltip = "SSH port of the node",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, port), .arg = G_OPTION_ARG_STRING,
+     .help = "SSH port", .arg_description = "N"},
+    {.number = 2, .name = "remote-username", .display = "User name",
+     .type = "string",
+     .tooltip = "SSH user on the node (default: your own user name)",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, user), .arg = G_OPTION_ARG_STRING,
+     .help = "User", .arg_description = "USER"},
+    {.number = 3, .name = "remote-password", .display = "Password",
+     .type = "password",
+     .tooltip = "Visible to other local users in the process list: prefer a "
+         "key, ssh-agent or a password file",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, password), .arg = G_OPTION_ARG_STRING,
+     .help = "Password (visible in ps)", .arg_description = "PW"},
+    {.number = 4, .name = "remote-password-file", .display = "Password file",
+     .type = "fileselect", .attrs = "{mustexist=true}",
+     .tooltip = "File whose first line is the SSH password (not shown in the "
+         "process list)",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, password_file), .arg = G_OPTION_ARG_FILENAME,
+     .help = "Password file", .arg_description = "FILE"},
+    {.number = 5, .name = "sshkey", .display = "Private key",
+     .type = "fileselect", .attrs = "{mustexist=true}",
+     .tooltip = "Private key file (default: ssh-agent, then ~/.ssh/id_*)",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, sshkey), .arg = G_OPTION_ARG_FILENAME,
+     .help = "Private key", .arg_description = "FILE"},
+    {.number = 6, .name = "sshkey-passphrase", .display = "Key passphrase",
+     .type = "password",
+     .tooltip = "Passphrase of the private key",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, passphrase), .arg = G_OPTION_ARG_STRING,
+     .help = "Key passphrase", .arg_description = "PW"},
+    {.number = 7, .name = "known-hosts", .display = "known_hosts file",
+     .type = "fileselect",
+     .tooltip = "Host keys to trust (default: ~/.ssh/known_hosts); an "
+         "unknown or changed key stops the capture",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, known_hosts), .arg = G_OPTION_ARG_FILENAME,
+     .help = "known_hosts file", .arg_description = "FILE"},
+    {.number = 8, .name = "accept-new-host-key", .display = "Accept a new host key",
+     .type = "boolean", .def = "false",
+     .tooltip = "Trust and save the key of a node not yet in known_hosts; a "
+         "changed key is never accepted",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, accept_new), .arg = G_OPTION_ARG_STRING,
+     .help = "Accept an unknown host key", .arg_description = "true|false"},
+    {.number = 9, .name = "connect-timeout", .display = "Connect time-out (s)",
+     .type = "unsigned", .def = "10", .min = 1,
+     .max = NCAP_SSH_CONNECT_TIMEOUT_MAX, .has_range = true,
+     .tooltip = "Give up connecting and authenticating after this many "
+         "seconds",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, connect_timeout), .arg = G_OPTION_ARG_STRING,
+     .help = "Connect time-out", .arg_description = "S"},
+    {.number = 10, .name = "remote-helper", .display = "Helper on the node",
+     .type = "string", .def = "nodecap-helper",
+     .tooltip = "Path or name of nodecap-helper on the node",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, helper), .arg = G_OPTION_ARG_STRING,
+     .help = "Helper on the node", .arg_description = "PATH"},
+    {.number = 11, .name = "remote-interface", .display = "Remote interface",
+     .type = "selector", .attrs = "{reload=true}{placeholder=Reload to ask the node}",
+     .tooltip = "Interface on the node; Reload lists the node's interfaces",
+     .group = "Capture", .values = values_remote_interface,
+     .field = G_STRUCT_OFFSET(ExtcapArgs, remote_iface), .arg = G_OPTION_ARG_STRING,
+     .help = "Interface on the node", .arg_description = "IFACE"},
+    {.number = 12, .name = "remote-filter", .display = "Capture filter (BPF)",
+     .type = "string",
+     .tooltip = "libpcap filter applied on the node, ANDed with the fields "
+         "below and the capture filter of the main window",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, remote_filter), .arg = G_OPTION_ARG_STRING,
+     .help = "BPF filter", .arg_description = "BPF"},
+    {.number = 13, .name = "src-host", .display = "Source host",
+     .type = "string",
+     .tooltip = "IPv4 or IPv6 address",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, src_host), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "ADDR"},
+    {.number = 14, .name = "dst-host", .display = "Destination host",
+     .type = "string",
+     .tooltip = "IPv4 or IPv6 address",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, dst_host), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "ADDR"},
+    {.number = 15, .name = "src-port", .display = "Source port",
+     .type = "string",
+     .tooltip = "0-65535",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, src_port), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "PORT"},
+    {.number = 16, .name = "dst-port", .display = "Destination port",
+     .type = "string",
+     .tooltip = "0-65535",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, dst_port), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "PORT"},
+    {.number = 17, .name = "proto", .display = "Protocol",
+     .type = "string",
+     .tooltip = "tcp, udp, icmp, icmp6, sctp or an IP protocol number",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, proto), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "PROTO"},
+    {.number = 18, .name = "capture-type", .display = "Capture type",
+     .type = "selector",
+     .tooltip = "simple: 160-byte snapshots, at most 300 s and 10000 packets",
+     .group = "Capture", .values = values_capture_type,
+     .field = G_STRUCT_OFFSET(ExtcapArgs, capture_type), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "full|simple"},
+    {.number = 19, .name = "snaplen", .display = "Snapshot length",
+     .type = "unsigned", .def = "262144", .min = 1, .max = 262144, .has_range = true,
+     .tooltip = "Bytes kept of each packet",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, snaplen), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "N"},
+    {.number = 20, .name = "sample", .display = "Keep 1 packet in N",
+     .type = "unsigned", .def = "1", .min = 1, .max = 1000000, .has_range = true,
+     .tooltip = "1 keeps every packet",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, sample), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "N"},
+    {.number = 21, .name = "time-limit", .display = "Time limit (s)",
+     .type = "unsigned", .def = "0", .min = 0, .max = 86400, .has_range = true,
+     .tooltip = "0 = no limit",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, time_limit), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "S"},
+    {.number = 22, .name = "packet-limit", .display = "Packet limit",
+     .type = "unsigned", .def = "0", .min = 0, .max = 1000000000, .has_range = true,
+     .tooltip = "0 = no limit",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, packet_limit), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "N"},
+    {.number = 23, .name = "byte-limit", .display = "Byte limit",
+     .type = "unsigned", .def = "0", .min = 0, .max = 1000000000, .has_range = true,
+     .tooltip = "0 = no limit",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, byte_limit), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "B"},
+    {.number = 41, .name = "promiscuous", .display = "Promiscuous mode",
+     .type = "boolean", .def = "true",
+     .tooltip = "Untick to capture only what is addressed to the node "
+         "(tcpdump -p)",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, promiscuous), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "true|false"},
+    {.number = 24, .name = "save-on-node", .display = "Also keep a ring on the node",
+     .type = "boolean", .def = "false",
+     .tooltip = "Start a saved job on the node with the same capture options "
+         "before the live capture; it keeps running after the live "
+         "capture ends (nodecap list/stop/fetch HOST) unless the box "
+         "below is ticked",
+     .group = "Save on node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, save_on_node), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "true|false"},
+    {.number = 25, .name = "max-size", .display = "Maximum size (MB)",
+     .type = "unsigned", .def = "10", .min = 1, .max = 1000, .has_range = true,
+     .group = "Save on node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, max_size), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "MB"},
+    {.number = 26, .name = "file-size", .display = "File size (MB)",
+     .type = "unsigned", .def = "10", .min = 1, .max = 1000, .has_range = true,
+     .group = "Save on node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, file_size), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "MB"},
+    {.number = 27, .name = "delete-on-start", .display = "Delete older captures first",
+     .type = "boolean", .def = "false",
+     .group = "Save on node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, delete_on_start), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "true|false"},
+    {.number = 34, .name = "stop-saved-on-exit", .display = "Stop the ring when the live capture stops",
+     .type = "boolean", .def = "false",
+     .tooltip = "Otherwise the saved job runs on until nodecap stop HOST or "
+         "one of its limits",
+     .group = "Save on node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, stop_saved), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "true|false"},
+    {.number = 35, .name = "save-destination", .display = "Upload to",
+     .type = "string",
+     .tooltip = "s3://BUCKET/PREFIX: the node uploads each finished file of "
+         "the ring to this bucket (endpoint and credentials are the "
+         "node's, in its nodecap.conf); empty = keep on the node only",
+     .group = "Save on node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, save_destination), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "s3://BUCKET/PREFIX"},
+    {.number = 36, .name = "save-upload-delete", .display = "Delete a file on the node once uploaded",
+     .type = "boolean", .def = "false",
+     .tooltip = "Only after the object's checksum is confirmed",
+     .group = "Save on node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, save_upload_delete), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "true|false"},
+    {.number = 28, .name = "log-level", .display = "Log level",
+     .type = "selector",
+     .group = "Debug", .values = values_log_level,
+     .field = G_STRUCT_OFFSET(ExtcapArgs, log_level), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "LEVEL"},
+    {.number = 29, .name = "log-file", .display = "Log file",
+     .type = "fileselect",
+     .tooltip = "Where the log goes (never to the capture)",
+     .group = "Debug",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, log_file), .arg = G_OPTION_ARG_FILENAME,
+     .help = "", .arg_description = "FILE"},
+    {.number = 30, .name = "sample-by", .display = "Sample by",
+     .type = "selector",
+     .tooltip = "count: every N-th packet of each node; hash: packets whose "
+         "identity hash falls in 1/N, so every node keeps the same "
+         "packets",
+     .group = "Capture", .values = values_sample_by,
+     .field = G_STRUCT_OFFSET(ExtcapArgs, sample_by), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "count|hash"},
+    {.number = 31, .name = "clock-correct", .display = "Correct node clocks",
+     .type = "boolean", .def = "false",
+     .tooltip = "Subtract each node's clock offset, measured at connect, "
+         "from its timestamps (the offset is always recorded in the "
+         "interface description)",
+     .group = "Multi-node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, clock_correct), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "true|false"},
+    {.number = 32, .name = "merge-window-ms", .display = "Merge window (ms)",
+     .type = "unsigned", .def = G_STRINGIFY(NCAP_MULTI_DEFAULT_WINDOW_MS),
+     .min = NCAP_MULTI_WINDOW_MS_MIN, .max = NCAP_MULTI_WINDOW_MS_MAX,
+     .has_range = true,
+     .tooltip = "Longest time a packet waits for slower nodes before it is "
+         "written",
+     .group = "Multi-node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, merge_window_ms), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "MS"},
+    {.number = 33, .name = "merge-window-mb", .display = "Merge memory (MiB)",
+     .type = "unsigned", .def = G_STRINGIFY(NCAP_MULTI_DEFAULT_WINDOW_MB),
+     .min = NCAP_MULTI_WINDOW_MB_MIN, .max = NCAP_MULTI_WINDOW_MB_MAX,
+     .has_range = true,
+     .tooltip = "Most bytes held for ordering, all nodes together",
+     .group = "Multi-node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, merge_window_mb), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "MIB"},
+    {.number = 45, .name = "allow-partial", .display = "Allow a partial capture",
+     .type = "boolean", .def = "false",
+     .tooltip = "When some nodes fail and others are captured, end without "
+         "an error (by default the capture then ends with status 20)",
+     .group = "Multi-node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, allow_partial), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "true|false"},
+    {.number = 37, .name = "proxyjump", .display = "Jump host(s)",
+     .type = "string",
+     .tooltip = "Reach the node(s) through these SSH jump hosts, first hop "
+         "first: [user@]host[:port][,...] (as ssh -J); each jump "
+         "host's key is checked against the same known_hosts; empty: "
+         "ssh_config's ProxyJump",
+     .group = "Node",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, proxyjump), .arg = G_OPTION_ARG_STRING,
+     .help = "Jump hosts", .arg_description = "[USER@]HOST[:PORT][,...]"},
+    {.number = 38, .name = "capture-with", .display = "Capture program",
+     .type = "selector",
+     .tooltip = "What captures on the node: nodecap-helper (node policy, "
+         "audit, sampling), or the node's own dumpcap or tcpdump when "
+         "the helper is not installed (no policy or audit; sampling "
+         "and the byte limit need the helper); auto takes the helper, "
+         "else dumpcap, else tcpdump",
+     .group = "Capture", .values = values_capture_with,
+     .field = G_STRUCT_OFFSET(ExtcapArgs, capture_with), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "auto|helper|dumpcap|tcpdump"},
+    {.number = 39, .name = "remote-priv", .display = "Privilege on the node",
+     .type = "selector",
+     .tooltip = "Run dumpcap/tcpdump through sudo -n or doas -n: never "
+         "prompts, a password request stops the capture with a clear "
+         "line",
+     .group = "Capture", .values = values_remote_priv,
+     .field = G_STRUCT_OFFSET(ExtcapArgs, remote_priv), .arg = G_OPTION_ARG_STRING,
+     .help = "", .arg_description = "none|sudo|doas"},
+};
+
+static void
+extcap_args_clear(ExtcapArgs *a)
+{
+  char **conversation[] = {
+      &a->version, &a->iface, &a->reload_option, &a->fifo, &a->capture_filter,
+      &a->control_in, &a->control_out,
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(conversation); i++)
+    g_clear_pointer(conversation[i], g_free);
+  for (gsize i = 0; i < G_N_ELEMENTS(options); i++)
+    g_clear_pointer((char **)G_STRUCT_MEMBER_P(a, options[i].field), g_free);
+}
+
+static int
+option_number(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(options); i++)
+    if (strcmp(options[i].name, name) == 0)
+      return options[i].number;
+  g_assert_not_reached();
+}
+
 static void
 print_config(void)
 {
-  static const char *const lines[] = {
-      /* Node */
-      "arg {number=0}{call=--remote-host}{display=Node(s)}{type=string}"
-      "{tooltip=Node to capture on: host, user@host or user@host:port "
-      "(ssh_config host aliases work); several nodes separated by commas "
-      "(nodeA,nodeB:2222,user@nodeC) are captured at once and merged}"
-      "{required=true}{group=Node}",
-      "arg {number=1}{call=--remote-port}{display=SSH port}{type=unsigned}"
-      "{default=22}{range=1,65535}{tooltip=SSH port of the node}{group=Node}",
-      "arg {number=2}{call=--remote-username}{display=User name}{type=string}"
-      "{tooltip=SSH user on the node (default: your own user name)}"
-      "{group=Node}",
-      "arg {number=3}{call=--remote-password}{display=Password}"
-      "{type=password}{tooltip=Visible to other local users in the process "
-      "list: prefer a key, ssh-agent or a password file}{group=Node}",
-      "arg {number=4}{call=--remote-password-file}{display=Password file}"
-      "{type=fileselect}{mustexist=true}{tooltip=File whose first line is "
-      "the SSH password (not shown in the process list)}{group=Node}",
-      "arg {number=5}{call=--sshkey}{display=Private key}{type=fileselect}"
-      "{mustexist=true}{tooltip=Private key file (default: ssh-agent, then "
-      "~/.ssh/id_*)}{group=Node}",
-      "arg {number=6}{call=--sshkey-passphrase}{display=Key passphrase}"
-      "{type=password}{tooltip=Passphrase of the private key}{group=Node}",
-      "arg {number=7}{call=--known-hosts}{display=known_hosts file}"
-      "{type=fileselect}{tooltip=Host keys to trust (default: "
-      "~/.ssh/known_hosts); an unknown or changed key stops the capture}"
-      "{group=Node}",
-      "arg {number=8}{call=--accept-new-host-key}{display=Accept a new host "
-      "key}{type=boolean}{default=false}{tooltip=Trust and save the key of a "
-      "node not yet in known_hosts; a changed key is never accepted}"
-      "{group=Node}",
-      "arg {number=9}{call=--connect-timeout}{display=Connect time-out (s)}"
-      "{type=unsigned}{default=10}{range=1,120}{tooltip=Give up connecting "
-      "and authenticating after this many seconds}{group=Node}",
-      "arg {number=10}{call=--remote-helper}{display=Helper on the node}"
-      "{type=string}{default=nodecap-helper}{tooltip=Path or name of "
-      "nodecap-helper on the node}{group=Node}",
-      /* Capture */
-      "arg {number=11}{call=--remote-interface}{display=Remote interface}"
-      "{type=selector}{reload=true}{placeholder=Reload to ask the node}"
-      "{tooltip=Interface on the node; Reload lists the node's interfaces}"
-      "{group=Capture}",
-      "value {arg=11}{value=any}{display=any (all interfaces)}{default=true}",
-      "value {arg=11}{value=lo}{display=lo}",
-      "value {arg=11}{value=eth0}{display=eth0}",
-      "arg {number=12}{call=--remote-filter}{display=Capture filter (BPF)}"
-      "{type=string}{tooltip=libpcap filter applied on the node, ANDed with "
-      "the fields below and the capture filter of the main window}"
-      "{group=Capture}",
-      "arg {number=13}{call=--src-host}{display=Source host}{type=string}"
-      "{tooltip=IPv4 or IPv6 address}{group=Capture}",
-      "arg {number=14}{call=--dst-host}{display=Destination host}"
-      "{type=string}{tooltip=IPv4 or IPv6 address}{group=Capture}",
-      "arg {number=15}{call=--src-port}{display=Source port}{type=string}"
-      "{tooltip=0-65535}{group=Capture}",
-      "arg {number=16}{call=--dst-port}{display=Destination port}"
-      "{type=string}{tooltip=0-65535}{group=Capture}",
-      "arg {number=17}{call=--proto}{display=Protocol}{type=string}"
-      "{tooltip=tcp, udp, icmp, icmp6, sctp or an IP protocol number}"
-      "{group=Capture}",
-      "arg {number=18}{call=--capture-type}{display=Capture type}"
-      "{type=selector}{tooltip=simple: 160-byte snapshots, at most 300 s "
-      "and 10000 packets}{group=Capture}",
-      "value {arg=18}{value=full}{display=full}{default=true}",
-      "value {arg=18}{value=simple}{display=simple}",
-      "arg {number=19}{call=--snaplen}{display=Snapshot length}"
-      "{type=unsigned}{default=262144}{range=1,262144}{tooltip=Bytes kept "
-      "of each packet}{group=Capture}",
-      "arg {number=20}{call=--sample}{display=Keep 1 packet in N}"
-      "{type=unsigned}{default=1}{range=1,1000000}{tooltip=1 keeps every "
-      "packet}{group=Capture}",
-      "arg {number=21}{call=--time-limit}{display=Time limit (s)}"
-      "{type=unsigned}{default=0}{range=0,86400}{tooltip=0 = no limit}"
-      "{group=Capture}",
-      "arg {number=22}{call=--packet-limit}{display=Packet limit}"
-      "{type=unsigned}{default=0}{range=0,1000000000}{tooltip=0 = no limit}"
-      "{group=Capture}",
-      "arg {number=23}{call=--byte-limit}{display=Byte limit}{type=unsigned}"
-      "{default=0}{range=0,1000000000}{tooltip=0 = no limit}{group=Capture}",
-      /* 41: numbers from 37 on may be taken by other dialog fields. */
-      "arg {number=41}{call=--promiscuous}{display=Promiscuous mode}"
-      "{type=boolean}{default=true}{tooltip=Untick to capture only what is "
-      "addressed to the node (tcpdump -p)}{group=Capture}",
-      /* Save on node */
-      "arg {number=24}{call=--save-on-node}{display=Also keep a ring on the "
-      "node}{type=boolean}{default=false}{tooltip=Start a saved job on the "
-      "node with the same capture options before the live capture; it keeps "
-      "running after the live capture ends (nodecap list/stop/fetch HOST) "
-      "unless the box below is ticked}{group=Save on node}",
-      "arg {number=25}{call=--max-size}{display=Maximum size (MB)}"
-      "{type=unsigned}{default=10}{range=1,1000}{group=Save on node}",
-      "arg {number=26}{call=--file-size}{display=File size (MB)}"
-      "{type=unsigned}{default=10}{range=1,1000}{group=Save on node}",
-      "arg {number=27}{call=--delete-on-start}{display=Delete older captures "
-      "first}{type=boolean}{default=false}{group=Save on node}",
-      /* 34, not 30: --sample-by is 30, and one number names one arg. */
-      "arg {number=34}{call=--stop-saved-on-exit}{display=Stop the ring when "
-      "the live capture stops}{type=boolean}{default=false}{tooltip=Otherwise "
-      "the saved job runs on until nodecap stop HOST or one of its limits}"
-      "{group=Save on node}",
-      "arg {number=35}{call=--save-destination}{display=Upload to}"
-      "{type=string}{tooltip=s3://BUCKET/PREFIX: the node uploads each "
-      "finished file of the ring to this bucket (endpoint and credentials "
-      "are the node's, in its nodecap.conf); empty = keep on the node only}"
-      "{group=Save on node}",
-      "arg {number=36}{call=--save-upload-delete}{display=Delete a file on "
-      "the node once uploaded}{type=boolean}{default=false}{tooltip=Only "
-      "after the object's checksum is confirmed}{group=Save on node}",
-      /* Debug */
-      "arg {number=28}{call=--log-level}{display=Log level}{type=selector}"
-      "{group=Debug}",
-      "value {arg=28}{value=error}{display=error}",
-      "value {arg=28}{value=warning}{display=warning}{default=true}",
-      "value {arg=28}{value=info}{display=info}",
-      "value {arg=28}{value=debug}{display=debug (with libssh's protocol "
-      "log)}",
-      "arg {number=29}{call=--log-file}{display=Log file}{type=fileselect}"
-      "{tooltip=Where the log goes (never to the capture)}{group=Debug}",
-      "arg {number=30}{call=--sample-by}{display=Sample by}{type=selector}"
-      "{tooltip=count: every N-th packet of each node; hash: packets whose "
-      "identity hash falls in 1/N, so every node keeps the same packets}"
-      "{group=Capture}",
-      "value {arg=30}{value=count}{display=count}{default=true}",
-      "value {arg=30}{value=hash}{display=hash (same packets on every "
-      "node)}",
-      /* Multi-node */
-      "arg {number=31}{call=--clock-correct}{display=Correct node clocks}"
-      "{type=boolean}{default=false}{tooltip=Subtract each node's clock "
-      "offset, measured at connect, from its timestamps (the offset is "
-      "always recorded in the interface description)}{group=Multi-node}",
-      "arg {number=32}{call=--merge-window-ms}{display=Merge window (ms)}"
-      "{type=unsigned}{default=500}{range=1,60000}{tooltip=Longest time a "
-      "packet waits for slower nodes before it is written}"
-      "{group=Multi-node}",
-      "arg {number=33}{call=--merge-window-mb}{display=Merge memory (MiB)}"
-      "{type=unsigned}{default=32}{range=1,4096}{tooltip=Most bytes held "
-      "for ordering, all nodes together}{group=Multi-node}",
-      "arg {number=45}{call=--allow-partial}{display=Allow a partial "
-      "capture}{type=boolean}{default=false}{tooltip=When some nodes fail "
-      "and others are captured, end without an error (by default the "
-      "capture then ends with status 20)}{group=Multi-node}",
-      "arg {number=37}{call=--proxyjump}{display=Jump host(s)}{type=string}"
-      "{tooltip=Reach the node(s) through these SSH jump hosts, first hop "
-      "first: [user@]host[:port][,...] (as ssh -J); each jump host's key is "
-      "checked against the same known_hosts; empty: ssh_config's ProxyJump}"
-      "{group=Node}",
-      "arg {number=38}{call=--capture-with}{display=Capture program}"
-      "{type=selector}{tooltip=What captures on the node: nodecap-helper "
-      "(node policy, audit, sampling), or the node's own dumpcap or tcpdump "
-      "when the helper is not installed (no policy or audit; sampling and "
-      "the byte limit need the helper); auto takes the helper, else "
-      "dumpcap, else tcpdump}{group=Capture}",
-      "value {arg=38}{value=auto}{display=auto}{default=true}",
-      "value {arg=38}{value=helper}{display=nodecap-helper}",
-      "value {arg=38}{value=dumpcap}{display=dumpcap}",
-      "value {arg=38}{value=tcpdump}{display=tcpdump}",
-      "arg {number=39}{call=--remote-priv}{display=Privilege on the node}"
-      "{type=selector}{tooltip=Run dumpcap/tcpdump through sudo -n or doas "
-      "-n: never prompts, a password request stops the capture with a "
-      "clear line}{group=Capture}",
-      "value {arg=39}{value=none}{display=none}{default=true}",
-      "value {arg=39}{value=sudo}{display=sudo}",
-      "value {arg=39}{value=doas}{display=doas}",
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(lines); i++)
-    printf("%s\n", lines[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS(options); i++) {
+    const ExtcapOption *o = &options[i];
+    GString *l = g_string_new(NULL);
+    g_string_append_printf(l, "arg {number=%d}{call=--%s}{display=%s}{type=%s}",
+                           o->number, o->name, o->display, o->type);
+    if (o->attrs != NULL)
+      g_string_append(l, o->attrs);
+    if (o->def != NULL)
+      g_string_append_printf(l, "{default=%s}", o->def);
+    if (o->has_range)
+      g_string_append_printf(l, "{range=%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT "}",
+                             o->min, o->max);
+    if (o->tooltip != NULL)
+      g_string_append_printf(l, "{tooltip=%s}", o->tooltip);
+    if (o->required)
+      g_string_append(l, "{required=true}");
+    g_string_append_printf(l, "{group=%s}", o->group);
+    printf("%s\n", l->str);
+    g_string_free(l, TRUE);
+    for (const ExtcapValue *v = o->values; v != NULL && v->value != NULL; v++)
+      printf("value {arg=%d}{value=%s}{display=%s}%s\n", o->number, v->value,
+             v->display, v->def ? "{default=true}" : "");
+  }
+}
+
+/* The GOption entries of the dialog's options, after `first` (transfer
+ * full; the strings are static). */
+static GOptionEntry *
+option_entries(const GOptionEntry *first, gsize n_first, ExtcapArgs *a)
+{
+  GOptionEntry *e = g_new0(GOptionEntry, n_first + G_N_ELEMENTS(options) + 1);
+  memcpy(e, first, n_first * sizeof *e);
+  for (gsize i = 0; i < G_N_ELEMENTS(options); i++) {
+    const ExtcapOption *o = &options[i];
+    e[n_first + i] = (GOptionEntry){o->name, 0, 0, o->arg,
+                                    G_STRUCT_MEMBER_P(a, o->field), o->help,
+                                    o->arg_description};
+  }
+  return e;
 }
 
 /* ---- option mapping --------------------------------------------------- */
@@ -439,7 +662,7 @@ reload_interfaces(const ExtcapArgs *a, GError **error)
                         *addrs ? ")" : "", f->up ? "" : " [down]");
     /* Braces would end the field early. */
     g_strdelimit(display, "{}", ' ');
-    printf("value {arg=%d}{value=%s}{display=%s}%s\n", ARG_REMOTE_INTERFACE,
+    printf("value {arg=%d}{value=%s}{display=%s}%s\n", option_number("remote-interface"),
            f->name, display,
            g_strcmp0(f->name, a->remote_iface) == 0 ? "{default=true}" : "");
   }
@@ -460,15 +683,11 @@ multi_opts_from_args(const ExtcapArgs *a, NcapMultiOpts *mo, GError **error)
   if (!ncap_capture_with_parse(a->capture_with, &mo->capture_with, error) ||
       !ncap_remote_priv_parse(a->remote_priv, &mo->remote_priv, error))
     return FALSE;
-  if (a->merge_window_ms != NULL && *a->merge_window_ms != '\0' &&
-      !ncap_parse_u64("--merge-window-ms", a->merge_window_ms, 1, 60000,
-                      &mo->window_ms, error))
-    return FALSE;
-  if (a->merge_window_mb != NULL && *a->merge_window_mb != '\0' &&
-      !ncap_parse_u64("--merge-window-mb", a->merge_window_mb, 1, 4096,
-                      &mo->window_mb, error))
-    return FALSE;
-  return TRUE;
+  /* An empty field in the dialog is the default. */
+  return ncap_multi_opts_set_windows(
+      mo, a->merge_window_ms && *a->merge_window_ms ? a->merge_window_ms : NULL,
+      a->merge_window_mb && *a->merge_window_mb ? a->merge_window_mb : NULL,
+      error);
 }
 
 static gboolean
@@ -613,7 +832,7 @@ gboolean
 ncap_extcap_run(int argc, char **argv, GError **error)
 {
   g_auto(ExtcapArgs) a = {0};
-  const GOptionEntry entries[] = {
+  const GOptionEntry conversation[] = {
       {"extcap-interfaces", 0, 0, G_OPTION_ARG_NONE, &a.list_interfaces,
        "List the extcap interfaces", NULL},
       {"extcap-version", 0, 0, G_OPTION_ARG_STRING, &a.version,
@@ -634,75 +853,9 @@ ncap_extcap_run(int argc, char **argv, GError **error)
        "Unused", "PIPE"},
       {"capture", 0, 0, G_OPTION_ARG_NONE, &a.capture, "Capture", NULL},
       {"fifo", 0, 0, G_OPTION_ARG_FILENAME, &a.fifo, "Output fifo", "PATH"},
-      {"remote-host", 0, 0, G_OPTION_ARG_STRING, &a.host, "Node", "HOST"},
-      {"remote-port", 0, 0, G_OPTION_ARG_STRING, &a.port, "SSH port", "N"},
-      {"remote-username", 0, 0, G_OPTION_ARG_STRING, &a.user, "User", "USER"},
-      {"remote-password", 0, 0, G_OPTION_ARG_STRING, &a.password,
-       "Password (visible in ps)", "PW"},
-      {"remote-password-file", 0, 0, G_OPTION_ARG_FILENAME, &a.password_file,
-       "Password file", "FILE"},
-      {"sshkey", 0, 0, G_OPTION_ARG_FILENAME, &a.sshkey, "Private key",
-       "FILE"},
-      {"sshkey-passphrase", 0, 0, G_OPTION_ARG_STRING, &a.passphrase,
-       "Key passphrase", "PW"},
-      {"known-hosts", 0, 0, G_OPTION_ARG_FILENAME, &a.known_hosts,
-       "known_hosts file", "FILE"},
-      {"accept-new-host-key", 0, 0, G_OPTION_ARG_STRING, &a.accept_new,
-       "Accept an unknown host key", "true|false"},
-      {"connect-timeout", 0, 0, G_OPTION_ARG_STRING, &a.connect_timeout,
-       "Connect time-out", "S"},
-      {"remote-helper", 0, 0, G_OPTION_ARG_STRING, &a.helper,
-       "Helper on the node", "PATH"},
-      {"capture-with", 0, 0, G_OPTION_ARG_STRING, &a.capture_with, "",
-       "auto|helper|dumpcap|tcpdump"},
-      {"remote-priv", 0, 0, G_OPTION_ARG_STRING, &a.remote_priv, "",
-       "none|sudo|doas"},
-      {"proxyjump", 0, 0, G_OPTION_ARG_STRING, &a.proxyjump,
-       "Jump hosts", "[USER@]HOST[:PORT][,...]"},
-      {"remote-interface", 0, 0, G_OPTION_ARG_STRING, &a.remote_iface,
-       "Interface on the node", "IFACE"},
-      {"remote-filter", 0, 0, G_OPTION_ARG_STRING, &a.remote_filter,
-       "BPF filter", "BPF"},
-      {"src-host", 0, 0, G_OPTION_ARG_STRING, &a.src_host, "", "ADDR"},
-      {"dst-host", 0, 0, G_OPTION_ARG_STRING, &a.dst_host, "", "ADDR"},
-      {"src-port", 0, 0, G_OPTION_ARG_STRING, &a.src_port, "", "PORT"},
-      {"dst-port", 0, 0, G_OPTION_ARG_STRING, &a.dst_port, "", "PORT"},
-      {"proto", 0, 0, G_OPTION_ARG_STRING, &a.proto, "", "PROTO"},
-      {"capture-type", 0, 0, G_OPTION_ARG_STRING, &a.capture_type, "",
-       "full|simple"},
-      {"snaplen", 0, 0, G_OPTION_ARG_STRING, &a.snaplen, "", "N"},
-      {"sample", 0, 0, G_OPTION_ARG_STRING, &a.sample, "", "N"},
-      {"time-limit", 0, 0, G_OPTION_ARG_STRING, &a.time_limit, "", "S"},
-      {"packet-limit", 0, 0, G_OPTION_ARG_STRING, &a.packet_limit, "", "N"},
-      {"byte-limit", 0, 0, G_OPTION_ARG_STRING, &a.byte_limit, "", "B"},
-      {"sample-by", 0, 0, G_OPTION_ARG_STRING, &a.sample_by, "",
-       "count|hash"},
-      {"promiscuous", 0, 0, G_OPTION_ARG_STRING, &a.promiscuous, "",
-       "true|false"},
-      {"clock-correct", 0, 0, G_OPTION_ARG_STRING, &a.clock_correct, "",
-       "true|false"},
-      {"merge-window-ms", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_ms, "",
-       "MS"},
-      {"merge-window-mb", 0, 0, G_OPTION_ARG_STRING, &a.merge_window_mb, "",
-       "MIB"},
-      {"allow-partial", 0, 0, G_OPTION_ARG_STRING, &a.allow_partial, "",
-       "true|false"},
-      {"save-on-node", 0, 0, G_OPTION_ARG_STRING, &a.save_on_node, "",
-       "true|false"},
-      {"max-size", 0, 0, G_OPTION_ARG_STRING, &a.max_size, "", "MB"},
-      {"file-size", 0, 0, G_OPTION_ARG_STRING, &a.file_size, "", "MB"},
-      {"delete-on-start", 0, 0, G_OPTION_ARG_STRING, &a.delete_on_start, "",
-       "true|false"},
-      {"stop-saved-on-exit", 0, 0, G_OPTION_ARG_STRING, &a.stop_saved, "",
-       "true|false"},
-      {"save-destination", 0, 0, G_OPTION_ARG_STRING, &a.save_destination, "",
-       "s3://BUCKET/PREFIX"},
-      {"save-upload-delete", 0, 0, G_OPTION_ARG_STRING,
-       &a.save_upload_delete, "", "true|false"},
-      {"log-level", 0, 0, G_OPTION_ARG_STRING, &a.log_level, "", "LEVEL"},
-      {"log-file", 0, 0, G_OPTION_ARG_FILENAME, &a.log_file, "", "FILE"},
-      {NULL},
   };
+  g_autofree GOptionEntry *entries =
+      option_entries(conversation, G_N_ELEMENTS(conversation), &a);
   g_autoptr(GOptionContext) ctx = g_option_context_new("- nodecap extcap");
   g_auto(GStrv) args = g_strdupv(argv);
 

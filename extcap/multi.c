@@ -49,6 +49,21 @@ multi_host_free(NcapMultiHost *h)
   g_free(h);
 }
 
+gboolean
+ncap_multi_opts_set_windows(NcapMultiOpts *mo, const char *ms, const char *mb,
+                            GError **error)
+{
+  if (ms != NULL &&
+      !ncap_parse_u64("--merge-window-ms", ms, NCAP_MULTI_WINDOW_MS_MIN,
+                      NCAP_MULTI_WINDOW_MS_MAX, &mo->window_ms, error))
+    return FALSE;
+  if (mb != NULL &&
+      !ncap_parse_u64("--merge-window-mb", mb, NCAP_MULTI_WINDOW_MB_MIN,
+                      NCAP_MULTI_WINDOW_MB_MAX, &mo->window_mb, error))
+    return FALSE;
+  return TRUE;
+}
+
 GPtrArray *
 ncap_multi_parse_hosts(const char *list, GError **error)
 {

@@ -21,6 +21,11 @@
 /* Defaults of --merge-window-ms / --merge-window-mb (common/merge.h). */
 #define NCAP_MULTI_DEFAULT_WINDOW_MS 500
 #define NCAP_MULTI_DEFAULT_WINDOW_MB 32
+/* Their bounds: the CLI's help, the dialog's ranges and the check below. */
+#define NCAP_MULTI_WINDOW_MS_MIN 1
+#define NCAP_MULTI_WINDOW_MS_MAX 60000
+#define NCAP_MULTI_WINDOW_MB_MIN 1
+#define NCAP_MULTI_WINDOW_MB_MAX 4096
 
 typedef struct {
   char *target; /* as typed: "user@host:port" */
@@ -48,6 +53,11 @@ typedef struct {
   const char *note;    /* NULL, or a comment on the first packet written
                         * (takes the merge path even for one node) */
 } NcapMultiOpts;
+
+/* --merge-window-ms / --merge-window-mb (NULL: not given, the default) into
+ * mo, checked against the bounds above (NCAP_ERROR_INVALID). */
+gboolean ncap_multi_opts_set_windows(NcapMultiOpts *mo, const char *ms,
+                                     const char *mb, GError **error);
 
 /* Capture on every host (base: the SSH options they share; each host's
  * user@ and :port override it) and write the merged stream to out_path

@@ -144,12 +144,13 @@ ncap_ssh_config_set_numbers(NcapSshConfig *cfg, const char *port,
 {
   guint64 v;
   if (port != NULL) {
-    if (!ncap_parse_u64("--remote-port", port, 1, 65535, &v, error))
+    if (!ncap_parse_u64("--remote-port", port, 1, NCAP_SSH_PORT_MAX, &v, error))
       return FALSE;
     cfg->port = (int)v;
   }
   if (connect_timeout != NULL) {
-    if (!ncap_parse_u64("--connect-timeout", connect_timeout, 1, 120, &v, error))
+    if (!ncap_parse_u64("--connect-timeout", connect_timeout, 1,
+                        NCAP_SSH_CONNECT_TIMEOUT_MAX, &v, error))
       return FALSE;
     cfg->connect_timeout = (unsigned)v;
   }

@@ -40,6 +40,11 @@ typedef struct {
 void ncap_ssh_config_clear(NcapSshConfig *cfg);
 /* Deep copy of src into dst (uninitialised); clear dst after use. */
 void ncap_ssh_config_copy(NcapSshConfig *dst, const NcapSshConfig *src);
+/* The bounds of --remote-port and --connect-timeout (the dialog's ranges
+ * and the check below). */
+#define NCAP_SSH_PORT_MAX 65535
+#define NCAP_SSH_CONNECT_TIMEOUT_MAX 120
+
 /* The numeric options the CLI and the extcap share, as typed (NULL: keep
  * cfg's): --remote-port 1-65535, --connect-timeout 1-120 s. */
 gboolean ncap_ssh_config_set_numbers(NcapSshConfig *cfg, const char *port,
