@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "log.h"
 #include "ncap-error.h"
 #include "node.h"
 
@@ -51,7 +52,7 @@ ncap_agentless_start(NcapSsh *ssh, const char *node, const char *helper,
       priv != NCAP_REMOTE_PRIV_NONE ? ncap_remote_priv_name(priv) : "");
   g_autofree char *cmd = ncap_agentless_command(program, path, priv, opts);
   g_autofree char *filter = ncap_capture_opts_filter(opts);
-  ncap_ssh_log("node %s: no helper used; capturing with %s (%s)", node, how,
+  ncap_log("node %s: no helper used; capturing with %s (%s)", node, how,
                path);
   ncap_agentless_probe_clear(&probe);
   *ch = ncap_ssh_exec(ssh, cmd, error);

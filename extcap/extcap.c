@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "filter-check.h"
 #include "jobs.h"
 #include "jump.h"
@@ -743,7 +744,7 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
     if (job_id == NULL)
       return FALSE;
     /* Not on stderr: Wireshark shows any stderr text as an error. */
-    ncap_ssh_log("saved job %s started on %s%s%s (%s)", job_id, cfg.host,
+    ncap_log("saved job %s started on %s%s%s (%s)", job_id, cfg.host,
                  dest ? ", uploading to " : "", dest ? dest : "",
                  stop_saved ? "stopped with the live capture"
                             : "left running: nodecap stop HOST ID");
@@ -771,7 +772,7 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
     g_autoptr(GError) local = NULL;
     if (!ncap_jobs_stop_saved(&cfg, helper, job_id, ok ? error : &local))
       return FALSE;
-    ncap_ssh_log("saved job %s stopped", job_id);
+    ncap_log("saved job %s stopped", job_id);
   }
   return ok;
 }
@@ -866,7 +867,7 @@ ncap_extcap_run(int argc, char **argv, GError **error)
     return FALSE;
   if (!ncap_ssh_log_init(a.log_level, a.log_file, error))
     return FALSE;
-  ncap_ssh_log("extcap call:%s%s%s%s%s", a.list_interfaces ? " interfaces" : "",
+  ncap_log("extcap call:%s%s%s%s%s", a.list_interfaces ? " interfaces" : "",
                a.list_dlts ? " dlts" : "", a.config ? " config" : "",
                a.capture ? " capture" : "",
                a.capture_filter && !a.capture ? " filter-check" : "");

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "ncap-error.h"
 #include "port.h"
 
@@ -146,7 +147,7 @@ pump(gpointer data)
     }
   }
 out:
-  ncap_ssh_log("jump via %s: pump ends (%s)", j->name, why);
+  ncap_log("jump via %s: pump ends (%s)", j->name, why);
   /* The node's session sees EOF now rather than at its time-out. */
   shutdown(j->fd, SHUT_RDWR);
   if (ssh_channel_is_open(j->ch)) {
@@ -238,7 +239,7 @@ ncap_jump_open(const NcapSshConfig *base, const char *spec, const char *host,
     return NULL;
   }
   j->fd = sv[1];
-  ncap_ssh_log("jump via %s to %s port %d: channel open", j->name, host, port);
+  ncap_log("jump via %s to %s port %d: channel open", j->name, host, port);
   j->thread = g_thread_new("ncap-jump", pump, j);
   *fd_out = sv[0];
   return j;
@@ -281,9 +282,9 @@ ncap_jump_spec_for_session(ssh_session s, const NcapSshConfig *cfg)
   spec = ncap_jump_spec_from_proxycommand(pc);
   if (spec != NULL) {
     ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, "none");
-    ncap_ssh_log("ssh_config: ProxyJump %s", spec);
+    ncap_log("ssh_config: ProxyJump %s", spec);
   } else {
-    ncap_ssh_log("ssh_config: ProxyCommand %s", pc);
+    ncap_log("ssh_config: ProxyCommand %s", pc);
   }
   ssh_string_free_char(pc);
   return spec;

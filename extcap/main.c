@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "cli.h"
+#include "log.h"
 #include "crypto-log.h"
 #include "extcap.h"
 #include "ncap-error.h"
@@ -25,11 +26,11 @@ main(int argc, char **argv)
   else
     ok = ncap_cli_run(argc, argv, &error);
   if (!ok) {
-    ncap_ssh_log("exit %d: %s", ncap_error_exit_status(error), error->message);
+    ncap_log("exit %d: %s", ncap_error_exit_status(error), error->message);
     ncap_error_print("nodecap", error);
     ncap_extcap_release_fifo();
     return ncap_error_exit_status(error);
   }
-  ncap_ssh_log("exit 0");
+  ncap_log("exit 0");
   return 0;
 }

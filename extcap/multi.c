@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "merge.h"
 #include "ncap-error.h"
 #include "node.h"
@@ -277,7 +278,7 @@ measure_clock(MultiNode *nd, ssh_channel ch)
                            &t1, &error))
         break;
       gint64 off = tn - (t0 + (t1 - t0) / 2);
-      ncap_ssh_log("node %s: clock sample %d: offset %" G_GINT64_FORMAT
+      ncap_log("node %s: clock sample %d: offset %" G_GINT64_FORMAT
                    " ns, round trip %" G_GINT64_FORMAT " ns",
                    nd->name, i + 1, off, t1 - t0);
       if (t1 - t0 < best_rtt) {
@@ -405,7 +406,7 @@ node_fail(Multi *mu, MultiNode *nd, int code, const char *text,
   nd->failure = text_names_host
                     ? g_error_new(NCAP_ERROR, code, "%s", text)
                     : g_error_new(NCAP_ERROR, code, "%s: %s", nd->name, text);
-  ncap_ssh_log("node %s failed: %s", nd->name, text);
+  ncap_log("node %s failed: %s", nd->name, text);
   if (!mu->quiet_failures) {
     fprintf(stderr, "nodecap: %s: %s\n", nd->name, text);
     fflush(stderr);
@@ -418,7 +419,7 @@ node_end_clean(Multi *mu, MultiNode *nd, const char *why)
   nd->state = NODE_ENDED;
   close_channel(nd);
   ncap_merge_source_end(mu->merge, nd->idx, NULL);
-  ncap_ssh_log("node %s: %s, %" G_GUINT64_FORMAT " bytes", nd->name, why,
+  ncap_log("node %s: %s, %" G_GUINT64_FORMAT " bytes", nd->name, why,
                nd->bytes);
 }
 
@@ -441,7 +442,7 @@ node_connected(Multi *mu, MultiNode *nd, bool stopping)
      * swap the order of two nodes on one host microseconds apart. */
     gint64 applied = ncap_merge_set_clock_measurement(mu->merge, nd->idx,
                                                       nd->offset_ns, nd->rtt_ns);
-    ncap_ssh_log("node %s: clock offset %" G_GINT64_FORMAT
+    ncap_log("node %s: clock offset %" G_GINT64_FORMAT
                  " ns (node minus local; round trip %" G_GINT64_FORMAT
                  " ns, error at most half of it): %s, offset %" G_GINT64_FORMAT
                  " ns recorded", nd->name, nd->offset_ns, nd->rtt_ns,
@@ -449,7 +450,7 @@ node_connected(Multi *mu, MultiNode *nd, bool stopping)
                               : "beyond its error, kept",
                  applied);
   } else {
-    ncap_ssh_log("node %s: no clock offset (%s)", nd->name,
+    ncap_log("node %s: no clock offset (%s)", nd->name,
                  nd->clock_note ? nd->clock_note : "?");
   }
   if (nd->ch == NULL) { /* stopped before the stream started */
@@ -500,7 +501,7 @@ node_agentless_end(Multi *mu, MultiNode *nd, int status, gint64 now)
     if (status != 127 || nd->with != NCAP_CAPTURE_WITH_AUTO || nd->bytes > 0 ||
         nd->eof_sent)
       return false;
-    ncap_ssh_log("node %s: helper %s not found (exit 127), trying dumpcap "
+    ncap_log("node %s: helper %s not found (exit 127), trying dumpcap "
                  "and tcpdump", nd->name, mu->helper);
     nd->with = NCAP_CAPTURE_WITH_AGENTLESS;
     nd->ch = NULL;
@@ -518,7 +519,7 @@ node_agentless_end(Multi *mu, MultiNode *nd, int status, gint64 now)
   ncap_agentless_finish(nd->conv, nd->err->str, (guint64)real_ns(), out);
   if (out->len > 0)
     ncap_merge_feed(mu->merge, nd->idx, out->data, out->len, now, NULL);
-  ncap_ssh_log("node %s: capture program ended, exit status %d, %"
+  ncap_log("node %s: capture program ended, exit status %d, %"
                G_GUINT64_FORMAT " packets", nd->name, status,
                ncap_agentless_packets(nd->conv));
   /* tcpdump and dumpcap end with 0 on SIGTERM; with -c too. */
@@ -565,7 +566,7 @@ node_read(Multi *mu, MultiNode *nd, char *buf, gint64 now)
     if (r == 0)
       break;
     if (nd->bytes == 0)
-      ncap_ssh_log("node %s: first bytes from the helper", nd->name);
+      ncap_log("node %s: first bytes from the helper", nd->name);
     nd->bytes += (guint64)r;
     ncap_report_feed(mu->report, nd->idx, (const guint8 *)buf, (gsize)r);
     nd->last_io = now;
@@ -672,14 +673,14 @@ log_stats(Multi *mu)
   ncap_merge_stats(mu->merge, &total, per);
   for (guint i = 0; i < mu->n; i++) {
     MultiNode *nd = g_ptr_array_index(mu->nodes, i);
-    ncap_ssh_log("node %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+    ncap_log("node %s: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
                  " written out of order, %u interfaces, "
                  "%" G_GUINT64_FORMAT " bytes read%s",
                  nd->name, per[i].packets_in, per[i].out_of_order,
                  per[i].n_interfaces, nd->bytes,
                  per[i].failed ? ", failed" : "");
   }
-  ncap_ssh_log("merge: %" G_GUINT64_FORMAT " packets written, %"
+  ncap_log("merge: %" G_GUINT64_FORMAT " packets written, %"
                G_GUINT64_FORMAT " out of order, %" G_GUINT64_FORMAT
                " released by the time window, %" G_GUINT64_FORMAT
                " by the byte window, peak %" G_GSIZE_FORMAT " bytes held",
@@ -746,7 +747,7 @@ multi_check_stop(Multi *mu, MultiLoop *lp)
     lp->stopping = true;
     ncap_relay_note_stop();
     g_atomic_int_set(&multi_stop, 1);
-    ncap_ssh_log("stop requested: EOF to every helper, draining");
+    ncap_log("stop requested: EOF to every helper, draining");
     for (guint i = 0; i < mu->n; i++) {
       MultiNode *nd = g_ptr_array_index(mu->nodes, i);
       if (nd->state == NODE_RUNNING && !nd->eof_sent) {
@@ -820,7 +821,7 @@ multi_write_out(Multi *mu, MultiLoop *lp, GByteArray *out, GError **error)
       lp->why = "stop requested before the reader opened the output";
       return false;
     }
-    ncap_ssh_log("first bytes from the helper, output %s open", lp->out_path);
+    ncap_log("first bytes from the helper, output %s open", lp->out_path);
   }
   NcapRelayWrite wr = ncap_relay_write_all(lp->outfd, (const char *)out->data,
                                            out->len, &lp->werr);
@@ -903,7 +904,7 @@ multi_finish(Multi *mu, MultiLoop *lp, const NcapMultiOpts *mo,
 {
   /* Every channel closed: each helper sees EOF and ends. */
   g_atomic_int_set(&multi_stop, 1);
-  ncap_ssh_log("closing every channel: %s", lp->why);
+  ncap_log("closing every channel: %s", lp->why);
   for (guint i = 0; i < mu->n; i++) {
     MultiNode *nd = g_ptr_array_index(mu->nodes, i);
     if (nd->state == NODE_RUNNING)
@@ -962,7 +963,7 @@ multi_free_nodes(Multi *mu)
     if (nd->thread != NULL) {
       /* Still connecting after a stop: it sees the stop flag, starts no
        * helper, and dies with the process; its memory stays its own. */
-      ncap_ssh_log("node %s: still connecting at the end, left behind",
+      ncap_log("node %s: still connecting at the end, left behind",
                    nd->name);
       g_thread_unref(nd->thread);
       continue;
@@ -1029,7 +1030,7 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
   ncap_relay_install_signals();
 
   multi_start_nodes(&mu, base, hosts, opts, mo, clock_cmd, notify[1]);
-  ncap_ssh_log("multi-node capture on %u node(s), window %" G_GINT64_FORMAT
+  ncap_log("multi-node capture on %u node(s), window %" G_GINT64_FORMAT
                " ms / %" G_GSIZE_FORMAT " MiB, clock correction %s",
                mu.n, mcfg.window_us / 1000, mcfg.window_bytes >> 20,
                mcfg.apply_clock_offset ? "on" : "off");
@@ -1088,7 +1089,7 @@ ncap_multi_capture(const NcapSshConfig *base, GPtrArray *hosts,
       g_propagate_error(error, local);
       return FALSE;
     }
-    ncap_ssh_log("%s; trying dumpcap and tcpdump", local->message);
+    ncap_log("%s; trying dumpcap and tcpdump", local->message);
     g_error_free(local);
     NcapMultiOpts mo = mopts ? *mopts : (NcapMultiOpts){0};
     mo.capture_with = NCAP_CAPTURE_WITH_AGENTLESS;

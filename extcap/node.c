@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "log.h"
 #include "agentless.h"
 #include "ncap-error.h"
 #include "ncap-text.h"
@@ -158,7 +159,7 @@ parse_interfaces(const char *host, const char *json, GError **error)
     if (!JSON_NODE_HOLDS_OBJECT(n))
       continue;
     if (list->len >= NCAP_NODE_MAX_IFACES) {
-      ncap_ssh_log("%s: more than %u interfaces; the rest are left out",
+      ncap_log("%s: more than %u interfaces; the rest are left out",
                    host, NCAP_NODE_MAX_IFACES);
       break;
     }
@@ -171,7 +172,7 @@ parse_interfaces(const char *host, const char *json, GError **error)
      * kernel name, is left out rather than altered. */
     if (!ncap_text_is_clean(name, -1, NCAP_NODE_IFACE_NAME_MAX) ||
         strpbrk(name, "{}") != NULL) {
-      ncap_ssh_log("%s: an interface name with control characters, braces "
+      ncap_log("%s: an interface name with control characters, braces "
                    "or over %u bytes is left out", host, NCAP_NODE_IFACE_NAME_MAX);
       continue;
     }
@@ -242,14 +243,14 @@ bound_agentless_ifaces(const char *host, GPtrArray *list)
   for (guint i = 0; i < list->len;) {
     const NcapNodeIface *f = g_ptr_array_index(list, i);
     if (i >= NCAP_NODE_MAX_IFACES) {
-      ncap_ssh_log("%s: more than %u interfaces; the rest are left out",
+      ncap_log("%s: more than %u interfaces; the rest are left out",
                    host, NCAP_NODE_MAX_IFACES);
       g_ptr_array_set_size(list, i);
       break;
     }
     if (!ncap_text_is_clean(f->name, -1, NCAP_NODE_IFACE_NAME_MAX) ||
         strpbrk(f->name, "{}") != NULL) {
-      ncap_ssh_log("%s: an interface name with control characters, braces "
+      ncap_log("%s: an interface name with control characters, braces "
                    "or over %u bytes is left out", host, NCAP_NODE_IFACE_NAME_MAX);
       g_ptr_array_remove_index(list, i);
       continue;
@@ -277,7 +278,7 @@ ncap_node_interfaces(const NcapSshConfig *cfg, const char *helper,
     return NULL;
   if (status == 127) {
     /* No helper: the node's ip/tcpdump/dumpcap lists them (agentless). */
-    ncap_ssh_log("%s: helper %s not found (exit 127), listing interfaces "
+    ncap_log("%s: helper %s not found (exit 127), listing interfaces "
                  "without it", cfg->host, helper);
     GPtrArray *list = ncap_agentless_interfaces(ssh, timeout_ms, error);
     if (list != NULL)

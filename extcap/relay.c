@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "ncap-error.h"
 #include "node.h"
 #include "ncap-text.h"
@@ -262,7 +263,7 @@ stream_refused(NcapRelay *relay, NcapSsh *ssh, const NcapPcapngCheck *chk,
       "%s: the node sent a malformed stream: %s; the %" G_GUINT64_FORMAT
       " bytes before it are kept", ncap_ssh_host(ssh), problem,
       ncap_pcapng_check_valid_end(chk));
-  ncap_ssh_log("%s", what);
+  ncap_log("%s", what);
   if (outfd >= 0 && !out_dead) {
     g_autoptr(GByteArray) note = g_byte_array_new();
     g_autofree char *comment = g_strdup_printf("nodecap: %s", what);
@@ -270,7 +271,7 @@ stream_refused(NcapRelay *relay, NcapSsh *ssh, const NcapPcapngCheck *chk,
     int werr = 0;
     if (ncap_relay_write_all(outfd, (const char *)note->data, note->len,
                              &werr) != NCAP_RELAY_WRITE_OK)
-      ncap_ssh_log("could not write the failure note to %s", relay->out_path);
+      ncap_log("could not write the failure note to %s", relay->out_path);
   }
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_MALFORMED, "%s", what);
 }
@@ -328,7 +329,7 @@ relay_remote_ended(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch,
   char ebuf[4096];
   read_stderr(ch, err, ebuf, sizeof ebuf);
   int status = ncap_ssh_exit_status(ch);
-  ncap_ssh_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
+  ncap_log("helper ended, exit status %d, %" G_GUINT64_FORMAT " bytes",
                status, relay->bytes);
   if (status != 0) {
     ncap_node_set_helper_error(error, ncap_ssh_host(ssh), relay->helper, status, err->str);
@@ -354,7 +355,7 @@ static bool
 relay_send_stop(ssh_channel ch)
 {
   ncap_relay_note_stop();
-  ncap_ssh_log("stop requested: EOF to the helper, draining");
+  ncap_log("stop requested: EOF to the helper, draining");
   ssh_channel_send_eof(ch);
   return true;
 }
@@ -439,7 +440,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
         }
         if (outfd < 0) /* stopped while waiting for the reader */
           break;
-        ncap_ssh_log("first bytes from the helper, output %s open",
+        ncap_log("first bytes from the helper, output %s open",
                      relay->out_path);
       }
       g_autoptr(GError) cerr = NULL;
@@ -509,7 +510,7 @@ ncap_relay_run(NcapRelay *relay, NcapSsh *ssh, ssh_channel ch, GError **error)
     if (!relay_remote_ended(relay, ssh, ch, chk, &outfd, out_dead, err, error))
       ok = FALSE;
   } else {
-    ncap_ssh_log("closing the channel: %s", ok ? why : "error");
+    ncap_log("closing the channel: %s", ok ? why : "error");
   }
   ncap_relay_stop_timer_off();
   /* EOF on the helper's stdin, then close: the helper exits on either. */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "jump.h"
+#include "log.h"
 #include "ncap-error.h"
 #include "ncap-text.h"
 #include "options.h"
@@ -30,78 +31,28 @@ struct NcapSsh {
 
 /* ---- logging ---------------------------------------------------------- */
 
-static FILE *log_fp;
-static int log_level = 1; /* 0 error, 1 warning, 2 info, 3 debug */
-
-static void
-log_line(const char *tag, const char *text)
-{
-  if (log_fp == NULL)
-    return;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local();
-  g_autofree char *ts = g_date_time_format(now, "%Y-%m-%d %H:%M:%S.%f");
-  /* Log lines quote nodes (banners, stderr, names): escaped and bounded,
-   * one line each. */
-  g_autofree char *clean = ncap_text_clean(text, -1, NCAP_TEXT_MESSAGE_MAX);
-  fprintf(log_fp, "%s [%d] %s: %s\n", ts, (int)getpid(), tag, clean);
-  fflush(log_fp);
-}
-
 static void
 libssh_log_cb(int priority, const char *function, const char *buffer,
               void *userdata)
 {
-  (void)userdata;
+  (void)priority, (void)userdata;
   g_autofree char *msg = g_strdup_printf("%s: %s", function, buffer);
-  log_line("libssh", msg);
+  ncap_log_line("libssh", msg);
 }
 
 gboolean
 ncap_ssh_log_init(const char *level, const char *path, GError **error)
 {
-  static const char *names[] = {"error", "warning", "info", "debug"};
-  int ssh_level = SSH_LOG_NOLOG;
-
-  if (level != NULL && *level != '\0') {
-    int i;
-    for (i = 0; i < 4; i++)
-      if (g_ascii_strcasecmp(level, names[i]) == 0)
-        break;
-    if (i == 4) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-                  "--log-level %s: must be error, warning, info or debug",
-                  level);
-      return FALSE;
-    }
-    log_level = i;
-  }
+  if (!ncap_log_init(level, path, error))
+    return FALSE;
   /* Always install the callback: libssh's default writes to stderr. */
   ssh_set_log_callback(libssh_log_cb);
-  if (path != NULL && *path != '\0') {
-    log_fp = fopen(path, "a");
-    if (log_fp == NULL) {
-      g_set_error(error, NCAP_ERROR, NCAP_ERROR_IO, "--log-file %s: %s",
-                  path, g_strerror(errno));
-      return FALSE;
-    }
-    ssh_level = log_level >= 3 ? SSH_LOG_PROTOCOL
-                : log_level == 2 ? SSH_LOG_WARN
-                                 : SSH_LOG_NOLOG;
-  }
-  ssh_set_log_level(ssh_level);
+  int lv = ncap_log_level();
+  ssh_set_log_level(!ncap_log_enabled() ? SSH_LOG_NOLOG
+                    : lv >= 3           ? SSH_LOG_PROTOCOL
+                    : lv == 2           ? SSH_LOG_WARN
+                                        : SSH_LOG_NOLOG);
   return TRUE;
-}
-
-void
-ncap_ssh_log(const char *fmt, ...)
-{
-  if (log_fp == NULL)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  log_line("nodecap", msg);
 }
 
 /* ---- config ----------------------------------------------------------- */
@@ -328,7 +279,7 @@ verify_host_key(NcapSsh *ssh, GError **error)
 
   switch (state) {
   case SSH_KNOWN_HOSTS_OK:
-    ncap_ssh_log("host key of %s verified (%s %s)", hostport, type, fp);
+    ncap_log("host key of %s verified (%s %s)", hostport, type, fp);
     return TRUE;
   case SSH_KNOWN_HOSTS_CHANGED:
   case SSH_KNOWN_HOSTS_OTHER:
@@ -349,7 +300,7 @@ verify_host_key(NcapSsh *ssh, GError **error)
                     ssh_get_error(ssh->session));
         return FALSE;
       }
-      ncap_ssh_log("accepted new host key of %s (%s %s) into %s", hostport,
+      ncap_log("accepted new host key of %s (%s %s) into %s", hostport,
                    type, fp, kh);
       return TRUE;
     }
@@ -549,7 +500,7 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
   if (jump_spec != NULL &&
       (ssh->jump = ncap_jump_attach(s, &ssh->cfg, jump_spec, error)) == NULL)
     return FALSE;
-  ncap_ssh_log("connecting to %s port %d (timeout %ld s)%s%s", ssh->cfg.host,
+  ncap_log("connecting to %s port %d (timeout %ld s)%s%s", ssh->cfg.host,
                ssh->cfg.port ? ssh->cfg.port : 22, timeout,
                jump_spec ? " via " : "", jump_spec ? jump_spec : "");
   if (ssh_connect(s) != SSH_OK) {
@@ -563,7 +514,7 @@ ncap_ssh_connect(NcapSsh *ssh, GError **error)
     return FALSE;
   if (!authenticate(ssh, error))
     return FALSE;
-  ncap_ssh_log("authenticated to %s", ssh->cfg.host);
+  ncap_log("authenticated to %s", ssh->cfg.host);
   return TRUE;
 }
 
@@ -585,7 +536,7 @@ ncap_ssh_exec(NcapSsh *ssh, const char *command, GError **error)
                 ssh_get_error(ssh->session));
     return NULL;
   }
-  ncap_ssh_log("exec on %s: %s", ssh->cfg.host, command);
+  ncap_log("exec on %s: %s", ssh->cfg.host, command);
   return ch;
 }
 

@@ -56,11 +56,9 @@ gboolean ncap_ssh_config_set_numbers(NcapSshConfig *cfg, const char *port,
 gboolean ncap_ssh_config_set_target(NcapSshConfig *cfg, const char *target,
                                     GError **error);
 
-/* Route libssh's log to path (NULL: discard). level: "error", "warning",
- * "info", "debug" (debug includes libssh's protocol log). Call once. */
+/* Open the program's log (log.h: ncap_log_init) and route libssh's own log
+ * into it; level "debug" includes libssh's protocol log. Call once. */
 gboolean ncap_ssh_log_init(const char *level, const char *path, GError **error);
-/* Our own log lines go to the same file (never stderr). */
-void ncap_ssh_log(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 typedef struct NcapSsh NcapSsh;
 
