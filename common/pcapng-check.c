@@ -116,19 +116,6 @@ check_fail(NcapPcapngCheck *c, GError **error, const char *fmt, ...)
   return FALSE;
 }
 
-static const char *
-block_name(uint32_t type)
-{
-  switch (type) {
-  case NCAP_PCAPNG_BT_SHB: return "section header block";
-  case NCAP_PCAPNG_BT_IDB: return "interface description block";
-  case NCAP_PCAPNG_BT_EPB: return "enhanced packet block";
-  case NCAP_PCAPNG_BT_ISB: return "interface statistics block";
-  case NCAP_PCAPNG_BT_SPB: return "simple packet block";
-  default: return "block";
-  }
-}
-
 /* Bytes after type and length that the checks read (the block's fixed
  * fields; a valid block is at least 12 + this long). */
 static guint
@@ -182,14 +169,14 @@ check_type_len(NcapPcapngCheck *c, GError **error)
   uint32_t total = head32(c, 4, sw);
   if (total % 4 != 0 || total < 12)
     return check_fail(c, error, "%s (type 0x%08x) has bad length %u",
-                      block_name(c->type), c->type, total);
+                      ncap_pcapng_block_name(c->type), c->type, total);
   if (total > c->max_block)
     return check_fail(c, error, "%s (type 0x%08x) length %u exceeds the "
-                      "limit of %u bytes", block_name(c->type), c->type,
+                      "limit of %u bytes", ncap_pcapng_block_name(c->type), c->type,
                       total, c->max_block);
   if (total < 12 + fixed_len(c->type))
     return check_fail(c, error, "%s too short (%u bytes)",
-                      block_name(c->type), total);
+                      ncap_pcapng_block_name(c->type), total);
   c->total = total;
   c->head_need = 8 + fixed_len(c->type);
   return TRUE;
@@ -220,7 +207,7 @@ check_fixed(NcapPcapngCheck *c, GError **error)
     uint32_t ifid = head32(c, 8, sw);
     if (ifid >= c->section_idbs)
       return check_fail(c, error, "%s refers to interface %u, but the section "
-                        "declares %u", block_name(c->type), ifid,
+                        "declares %u", ncap_pcapng_block_name(c->type), ifid,
                         c->section_idbs);
     if (c->type == NCAP_PCAPNG_BT_EPB) {
       uint32_t caplen = head32(c, 20, sw);
@@ -248,7 +235,7 @@ accept_block(NcapPcapngCheck *c, GError **error)
   uint32_t trailer = ncap_pcapng_get32(c->tail, sw);
   if (trailer != c->total)
     return check_fail(c, error, "%s length %u does not match its trailing "
-                      "length %u", block_name(c->type), c->total, trailer);
+                      "length %u", ncap_pcapng_block_name(c->type), c->total, trailer);
   switch (c->type) {
   case NCAP_PCAPNG_BT_SHB:
     c->have_shb = true;

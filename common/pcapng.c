@@ -258,8 +258,8 @@ opt_iter_init(OptIter *it, const NcapPcapngBlock *b, uint32_t fixed)
   it->swapped = b->swapped;
 }
 
-static const char *
-block_name(uint32_t type)
+const char *
+ncap_pcapng_block_name(uint32_t type)
 {
   switch (type) {
   case NCAP_PCAPNG_BT_SHB: return "section header block";
@@ -285,7 +285,7 @@ check_options(const NcapPcapngBlock *b, uint32_t fixed, GError **error)
   if (rc < 0) {
     g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
                 "pcapng: %s option %u runs past the end of the block",
-                block_name(b->type), code);
+                ncap_pcapng_block_name(b->type), code);
     return FALSE;
   }
   return TRUE;
@@ -295,7 +295,7 @@ static gboolean
 bad_opt_len(const NcapPcapngBlock *b, uint16_t code, uint16_t len, GError **error)
 {
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-              "pcapng: %s option %u has bad length %u", block_name(b->type),
+              "pcapng: %s option %u has bad length %u", ncap_pcapng_block_name(b->type),
               code, len);
   return FALSE;
 }
@@ -306,7 +306,7 @@ short_block(const NcapPcapngBlock *b, uint32_t want, GError **error)
   if (b->body_len >= want)
     return FALSE;
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-              "pcapng: %s too short (%u bytes)", block_name(b->type),
+              "pcapng: %s too short (%u bytes)", ncap_pcapng_block_name(b->type),
               b->total_len);
   return TRUE;
 }
@@ -382,7 +382,7 @@ check_ifid(const NcapPcapngReader *r, const NcapPcapngBlock *b, GError **error)
   uint32_t ifid = ncap_pcapng_get32(b->body, b->swapped);
   if (ifid >= r->ifaces->len)
     return reader_fail(error, "%s refers to interface %u, but the section defines %u",
-                       block_name(b->type), ifid, r->ifaces->len);
+                       ncap_pcapng_block_name(b->type), ifid, r->ifaces->len);
   return NCAP_PCAPNG_BLOCK;
 }
 
@@ -419,16 +419,16 @@ ncap_pcapng_reader_next(NcapPcapngReader *r, const uint8_t *data, gsize len,
 
   uint32_t total = ncap_pcapng_get32(data + 4, swapped);
   if (total < 12 || total % 4 != 0 || total > NCAP_PCAPNG_MAX_BLOCK)
-    return reader_fail(error, "%s (type 0x%08x) has bad length %u", block_name(type),
+    return reader_fail(error, "%s (type 0x%08x) has bad length %u", ncap_pcapng_block_name(type),
                        type, total);
   if (total < 12 + fixed_body_len(type))
-    return reader_fail(error, "%s too short (%u bytes)", block_name(type), total);
+    return reader_fail(error, "%s too short (%u bytes)", ncap_pcapng_block_name(type), total);
   if (len < total)
     return NCAP_PCAPNG_NEED_MORE;
   uint32_t trailer = ncap_pcapng_get32(data + total - 4, swapped);
   if (trailer != total)
     return reader_fail(error, "%s length %u does not match its trailing length %u",
-                       block_name(type), total, trailer);
+                       ncap_pcapng_block_name(type), total, trailer);
 
   NcapPcapngBlock b = {
     .type = type,
@@ -522,7 +522,7 @@ wrong_type(const NcapPcapngBlock *b, uint32_t want, GError **error)
   if (b->type == want)
     return FALSE;
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
-              "pcapng: expected a %s, got block type 0x%08x", block_name(want),
+              "pcapng: expected a %s, got block type 0x%08x", ncap_pcapng_block_name(want),
               b->type);
   return TRUE;
 }
@@ -532,7 +532,7 @@ opt_overrun(const NcapPcapngBlock *b, uint16_t code, GError **error)
 {
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
               "pcapng: %s option %u runs past the end of the block",
-              block_name(b->type), code);
+              ncap_pcapng_block_name(b->type), code);
   return FALSE;
 }
 

@@ -28,6 +28,10 @@
 #define NCAP_PCAPNG_BT_ISB 0x00000005u
 #define NCAP_PCAPNG_BT_EPB 0x00000006u
 #define NCAP_PCAPNG_BT_DSB 0x0000000Au
+
+/* "enhanced packet block", ... for messages; "block" for other types
+ * (transfer none). */
+const char *ncap_pcapng_block_name(uint32_t type);
 #define NCAP_PCAPNG_BYTE_ORDER_MAGIC 0x1A2B3C4Du
 
 /* Largest block the reader accepts (guards against hostile lengths). */
