@@ -20,6 +20,7 @@
 #include <wiretap/wtap.h>
 #include <wiretap/pcap-encap.h>
 
+#include "ncap-format.h"
 #include "packet-id.h"
 #include "packet-nodecap.h"
 #include "ncap-ws-compat.h"
@@ -37,7 +38,9 @@ typedef struct {
   char *iface;             /* after it */
   char *session;           /* if_description "session=", NULL when absent */
   guint node_idx;
-  guint64 first_seq;       /* sequence number of the first packet here */
+  guint64 first_seq;       /* sequence number of the first packet here
+                           * (IDB description, older files), moved by each
+                           * ring file's first packet (NCAP_SEQ_COMMENT) */
   guint64 sample;          /* 1 = every packet */
   gint64 clock_offset_ns;  /* node clock minus reference clock */
   unsigned linktype;       /* LINKTYPE_*, for computing identity hashes */
@@ -71,6 +74,7 @@ static int hf_iface = -1;
 static int hf_session = -1;
 static int hf_seq = -1;
 static int hf_gap = -1;
+static int hf_skipped = -1;
 static int hf_id = -1;
 static int hf_id_computed = -1;
 static int hf_seen_count = -1;
@@ -83,6 +87,7 @@ static int hf_unmatched = -1;
 static gint ett_nodecap = -1;
 static gint ett_seen_at = -1;
 static expert_field ei_gap = EI_INIT;
+static expert_field ei_skipped = EI_INIT;
 static expert_field ei_unmatched = EI_INIT;
 static expert_field ei_duplicates = EI_INIT;
 
@@ -101,6 +106,8 @@ static GArray *sightings;       /* NcapSighting */
 static GArray *frame_map;       /* guint32 by frame number: sighting index + 1 */
 static GHashTable *by_id;       /* identity hash -> newest sighting index + 1 */
 static GHashTable *flow_nodes;  /* flow hash -> guint64 mask of nodes */
+static GHashTable *skipped_at;  /* frame -> sequence numbers not in this capture
+                                 * before it (a ring file left out); rare */
 
 /* 64-bit keys stored in the pointer itself: the index holds one entry per
  * packet, and a separate allocation per key would double its memory. */
@@ -136,11 +143,13 @@ nodecap_init(void)
   frame_map = g_array_new(FALSE, TRUE, sizeof(guint32));
   by_id = g_hash_table_new(key_hash, key_equal);
   flow_nodes = g_hash_table_new(key_hash, key_equal);
+  skipped_at = g_hash_table_new(key_hash, key_equal);
 }
 
 static void
 nodecap_cleanup(void)
 {
+  g_clear_pointer(&skipped_at, g_hash_table_destroy);
   g_clear_pointer(&flow_nodes, g_hash_table_destroy);
   g_clear_pointer(&by_id, g_hash_table_destroy);
   g_clear_pointer(&frame_map, g_array_unref);
@@ -261,6 +270,29 @@ flow_hash(const packet_info *pinfo)
   return h ? h : 1;
 }
 
+/* The sequence number a ring file's first packet carries in its comment
+ * (ncap-format.h): a line of a comment that starts with NCAP_SEQ_COMMENT. */
+static gboolean
+seq_anchor(wtap_block_t block, guint64 *seq)
+{
+  char *c;
+  const gsize plen = strlen(NCAP_SEQ_COMMENT);
+
+  for (guint n = 0; n < 16 && wtap_block_get_nth_string_option_value(
+                                 block, OPT_COMMENT, n, &c) == WTAP_OPTTYPE_SUCCESS;
+       n++) {
+    for (const char *line = c; line != NULL; line = strchr(line, '\n')) {
+      if (*line == '\n')
+        line++;
+      if (strncmp(line, NCAP_SEQ_COMMENT, plen) != 0 || !g_ascii_isdigit(line[plen]))
+        continue;
+      *seq = g_ascii_strtoull(line + plen, NULL, 10);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 static const NcapSighting *
 index_frame(tvbuff_t *tvb, packet_info *pinfo, NcapIface *i, guint32 ifid)
 {
@@ -282,6 +314,16 @@ index_frame(tvbuff_t *tvb, packet_info *pinfo, NcapIface *i, guint32 ifid)
     s.flags |= NCAP_S_ID_COMPUTED;
   }
   i->drops += s.gap;
+  guint64 anchor;
+  if (block != NULL && seq_anchor(block, &anchor)) {
+    /* A ring file starts here: its number wins over the count so far. A
+     * jump forward means packets of this interface that are not in this
+     * capture (a ring file left out of the merge, or overwritten). */
+    guint64 expect = i->first_seq + i->count + i->drops;
+    if (i->count > 0 && anchor > expect)
+      g_hash_table_insert(skipped_at, KEY(pinfo->num), KEY(anchor - expect));
+    i->first_seq = anchor - i->count - i->drops;
+  }
   s.seq = i->first_seq + i->count + i->drops;
   i->count++;
   s.ts_ns = (gint64)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
@@ -571,6 +613,15 @@ dissect_nodecap(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data 
                              "%" G_GUINT64_FORMAT " packet(s) lost on %s:%s before this one",
                              s->gap, i->node, i->iface);
   }
+  guint64 skipped = VAL(g_hash_table_lookup(skipped_at, KEY(pinfo->num)));
+  if (skipped > 0) {
+    ti = proto_tree_add_uint64(nt, hf_skipped, tvb, 0, 0, skipped);
+    proto_item_set_generated(ti);
+    expert_add_info_format(pinfo, ti, &ei_skipped,
+                           "%" G_GUINT64_FORMAT " packet(s) of %s:%s before this one are "
+                           "not in this capture (a saved file of the ring left out)",
+                           skipped, i->node, i->iface);
+  }
   ti = proto_tree_add_uint64(nt, hf_id, tvb, 0, 0, s->id);
   if (s->flags & NCAP_S_ID_COMPUTED) {
     proto_item_set_generated(ti);
@@ -595,9 +646,13 @@ ncap_proto_register_nodecap(void)
     { &hf_session, { "Session", "nodecap.session", FT_STRING, BASE_NONE, NULL, 0x0,
         "Capture session id from the interface description", HFILL } },
     { &hf_seq, { "Sequence", "nodecap.seq", FT_UINT64, BASE_DEC, NULL, 0x0,
-        "Packet's number on its interface: first_seq + position + earlier drops", HFILL } },
+        "Packet's number on its interface: where its file starts (first packet's "
+        "comment, or first_seq) + position + earlier drops", HFILL } },
     { &hf_gap, { "Gap", "nodecap.gap", FT_UINT64, BASE_DEC, NULL, 0x0,
         "Packets lost on this interface just before this one (epb_dropcount)", HFILL } },
+    { &hf_skipped, { "Not in this capture", "nodecap.not_here", FT_UINT64, BASE_DEC, NULL, 0x0,
+        "Packets of this interface before this one that are in none of the merged "
+        "files (a ring file left out): not a capture loss", HFILL } },
     { &hf_id, { "Identity", "nodecap.id", FT_UINT64, BASE_HEX, NULL, 0x0,
         "Identity hash: the same for the same packet at every node (epb_packetid)", HFILL } },
     { &hf_id_computed, { "Identity computed", "nodecap.id.computed", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
@@ -621,6 +676,8 @@ ncap_proto_register_nodecap(void)
   static ei_register_info ei[] = {
     { &ei_gap, { "nodecap.gap.expert", PI_SEQUENCE, PI_NOTE,
         "Packets lost before this one", EXPFILL } },
+    { &ei_skipped, { "nodecap.not_here.expert", PI_SEQUENCE, PI_NOTE,
+        "Packets before this one are in a file not merged here", EXPFILL } },
     { &ei_unmatched, { "nodecap.unmatched.expert", PI_SEQUENCE, PI_WARN,
         "Packet never appeared at the next node", EXPFILL } },
     { &ei_duplicates, { "nodecap.duplicates.expert", PI_PROTOCOL, PI_CHAT,

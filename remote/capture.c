@@ -269,15 +269,14 @@ ncap_capture_fd(NcapCapture *cap)
 }
 
 void
-ncap_capture_put_header(NcapCapture *cap, GByteArray *out, guint64 first_seq)
+ncap_capture_put_header(NcapCapture *cap, GByteArray *out)
 {
   struct utsname un;
   g_autofree char *os = NULL;
   g_autofree char *name = g_strdup_printf("%s:%s", cap->node, cap->opts.iface);
   g_autofree char *desc = g_strdup_printf(
-      "nodecap session=%016" G_GINT64_MODIFIER "x first_seq=%" G_GUINT64_FORMAT
-      " sample=%u",
-      cap->session, first_seq, cap->opts.sample ? cap->opts.sample : 1);
+      "nodecap session=%016" G_GINT64_MODIFIER "x sample=%u", cap->session,
+      cap->opts.sample ? cap->opts.sample : 1);
   if (uname(&un) == 0)
     os = g_strdup_printf("%s %s", un.sysname, un.release);
   NcapShbInfo shb = {

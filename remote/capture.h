@@ -40,11 +40,11 @@ gboolean ncap_capture_open(NcapCapture *cap, GError **error);
 /* Non-blocking selectable fd: poll it for POLLIN. */
 int ncap_capture_fd(NcapCapture *cap);
 
-/* SHB + IDB for a new file or stream. first_seq is the sequence number of
- * the first packet that will follow (0 for a stream; ring files that start
- * mid-capture record it in the IDB description with the session id and the
- * sampling rate). */
-void ncap_capture_put_header(NcapCapture *cap, GByteArray *out, guint64 first_seq);
+/* SHB + IDB for a new file or stream: the same bytes for every file of a
+ * capture (the IDB description holds the session id and the sampling rate),
+ * so mergecap keeps one interface across a ring's files. Where a ring file's
+ * sequence numbers start is on its first packet (ring.h). */
+void ncap_capture_put_header(NcapCapture *cap, GByteArray *out);
 
 /* Called for every packet kept, with one whole EPB. Return false when there
  * is no room: the packet is then counted as a drop by the engine and the

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "ncap-format.h"
 #include "pcapng.h"
 
 /* Blocks are gathered and written in chunks of about this size: one
@@ -311,7 +312,7 @@ open_file(NcapRing *r, guint64 first_seq, GError **error)
   r->sum = g_checksum_new(G_CHECKSUM_SHA256);
 
   g_assert(r->buf->len == 0);
-  r->cfg.header(r->buf, first_seq, r->cfg.user);
+  r->cfg.header(r->buf, r->cfg.user);
   note_block(r, false, 0);
   /* Measure the ISB this file will end with; it has fixed-size options, so
    * its size now is its size at the end. */
@@ -327,6 +328,39 @@ ncap_ring_start(NcapRing *r, guint64 first_seq, GError **error)
   g_return_val_if_fail(r->fd < 0 && r->files->len == 0, FALSE);
   r->next_seq = first_seq;
   return open_file(r, first_seq, error);
+}
+
+/* The first packet of a file again, with the comment that tells its
+ * sequence number (ring.h). Other options it had are kept. */
+static GByteArray *
+anchor_epb(const NcapRing *r, const NcapEpbParsed *p, guint64 seq)
+{
+  g_autofree char *note = g_strdup_printf(
+      NCAP_SEQ_COMMENT "%" G_GUINT64_FORMAT ": first packet of file %u of job %s",
+      seq, r->next_file_seq - 1, r->job_id);
+  g_autofree char *comment =
+      p->comment ? g_strdup_printf("%s\n%s", p->comment, note) : g_steal_pointer(&note);
+  NcapEpb e = {
+      .interface_id = p->interface_id,
+      .timestamp = p->timestamp,
+      .caplen = p->caplen,
+      .origlen = p->origlen,
+      .data = p->data,
+      .has_packetid = p->has_packetid,
+      .packetid = p->packetid,
+      .has_dropcount = p->has_dropcount,
+      .dropcount = p->dropcount,
+      .comment = comment,
+  };
+  GByteArray *out = g_byte_array_new();
+  ncap_pcapng_put_epb(out, &e);
+  return out;
+}
+
+static bool
+file_empty(const NcapRing *r)
+{
+  return r->cur->packets == 0 && r->buf_packets == 0;
 }
 
 gboolean
@@ -357,36 +391,46 @@ ncap_ring_write(NcapRing *r, const uint8_t *epb, gsize len, bool *kept,
   }
   guint64 drops = parsed.has_dropcount ? parsed.dropcount : 0;
   guint64 caplen = parsed.caplen;
-  ncap_epb_parsed_clear(&parsed);
   guint64 seq = r->next_seq + drops;
+  g_autoptr(GByteArray) anchored = NULL;
+  gboolean ok = TRUE;
 
-  guint64 used = r->cur->size + r->buf->len;
-  bool has_packets = r->cur->packets > 0 || r->buf_packets > 0;
-  if (has_packets && r->cfg.file_duration_us > 0 &&
+  if (!file_empty(r) && r->cfg.file_duration_us > 0 &&
       g_get_monotonic_time() - r->cur_opened >= r->cfg.file_duration_us) {
     /* Time's up for this file (--file-duration): the ring's file count
      * still bounds the total size. */
     if (!close_file(r, error) || !open_file(r, seq, error))
-      return FALSE;
-    used = r->cur->size + r->buf->len;
+      goto fail;
   }
-  if (used + len + r->trailer_len > r->cfg.file_size) {
-    if (r->cur->packets == 0 && r->buf_packets == 0) {
+  for (int pass = 0; pass < 2; pass++) {
+    if (file_empty(r) && anchored == NULL) {
+      anchored = anchor_epb(r, &parsed, seq);
+      epb = anchored->data;
+      len = anchored->len;
+    }
+    if (r->cur->size + r->buf->len + len + r->trailer_len <= r->cfg.file_size)
+      break;
+    if (file_empty(r)) {
       /* Would not fit even in an empty file: refusing it keeps the size
        * promise; the engine counts it in the next epb_dropcount. */
       r->stats.refused++;
-      return TRUE;
+      goto done;
     }
     if (!close_file(r, error) || !open_file(r, seq, error))
-      return FALSE;
+      goto fail;
   }
   g_byte_array_append(r->buf, epb, (guint)len);
   note_block(r, true, (guint32)caplen);
   r->next_seq = seq + 1;
   *kept = true;
   if (r->buf->len >= NCAP_RING_FLUSH_AT)
-    return flush_buf(r, error);
-  return TRUE;
+    ok = flush_buf(r, error);
+  goto done;
+fail:
+  ok = FALSE;
+done:
+  ncap_epb_parsed_clear(&parsed);
+  return ok;
 }
 
 gboolean

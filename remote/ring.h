@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A ring of pcapng files fed one whole EPB at a time (the capture engine's
  * sink). Every file is a complete pcapng file: it starts with a fresh
- * header (SHB + IDB, from a callback, told the first packet's sequence
- * number) and ends with an ISB (another callback). A file never grows past
+ * header (SHB + IDB, from a callback) and ends with an ISB (another
+ * callback). The first packet of every file carries an opt_comment
+ * "nodecap seq=N: ..." (NCAP_SEQ_COMMENT, ncap-format.h), N its sequence number, which
+ * the plugin reads to number the packets of a file merged or read alone. A file never grows past
  * file_size bytes: the ring rotates BEFORE the packet that would overflow
  * it, keeping room for the closing ISB. At most max_files files exist; when
  * a new one is needed the oldest is removed. Sizes are in bytes; the job
@@ -22,10 +24,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Append SHB + IDB for a file whose first packet has sequence first_seq. */
-typedef void (*NcapRingHeaderFunc)(GByteArray *out, guint64 first_seq, void *user);
+/* Append SHB + IDB. The same bytes for every file of a job: mergecap then
+ * keeps one interface across the files (docs/jobs.md "One interface across
+ * the files"); where a file starts is told by its first packet (below). */
+typedef void (*NcapRingHeaderFunc)(GByteArray *out, void *user);
 /* Append the closing ISB. */
 typedef void (*NcapRingTrailerFunc)(GByteArray *out, void *user);
+
 
 typedef struct {
   int dirfd;                   /* directory for the files (borrowed) */

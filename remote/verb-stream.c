@@ -376,7 +376,7 @@ ncap_verb_stream(NcapHelper *h, int argc, char **argv, GError **error)
    * arrival, so this changes when bytes flow, not the timestamps. A few
    * hundred bytes into a fresh pipe: one blocking write; whatever it did
    * not take (a reader already gone) is queued below as before. */
-  ncap_capture_put_header(cap, ba, 0);
+  ncap_capture_put_header(cap, ba);
   g_byte_array_remove_range(ba, 0, (guint)ncap_write_full(out_fd, ba->data, ba->len));
   /* A larger pipe to sshd means fewer, larger writes (ignored when stdout
    * is not a pipe, or the system's pipe-max-size is lower). */

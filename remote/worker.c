@@ -47,9 +47,9 @@ typedef struct {
 } WorkerCtx;
 
 static void
-put_header(GByteArray *out, guint64 first_seq, void *user)
+put_header(GByteArray *out, void *user)
 {
-  ncap_capture_put_header(((WorkerCtx *)user)->cap, out, first_seq);
+  ncap_capture_put_header(((WorkerCtx *)user)->cap, out);
 }
 
 static void

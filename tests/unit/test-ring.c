@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for remote/ring.c: rotation before the packet that would
  * overflow, the size bound (ISB included), ring removal of the oldest,
- * names, first_seq, counts, refusal of oversize packets, planted names
+ * names, first_seq and the comment that carries it on each file's first
+ * packet, counts, refusal of oversize packets, planted names
  * (O_EXCL|O_NOFOLLOW), the disk reserve. Files are read back with the
  * project's pcapng reader and, when present, the real capinfos. */
 #include <fcntl.h>
@@ -12,27 +13,25 @@
 #include <unistd.h>
 
 #include "ncap-error.h"
+#include "ncap-format.h"
 #include "pcapng.h"
 #include "ring.h"
 
 #define JOB "0123456789abcdef0123456789abcdef"
 
 typedef struct {
-  guint64 last_first_seq;
   guint headers, trailers;
   guint64 isb_recv;
 } Cb;
 
 static void
-header_cb(GByteArray *out, guint64 first_seq, void *user)
+header_cb(GByteArray *out, void *user)
 {
   Cb *cb = user;
   cb->headers++;
-  cb->last_first_seq = first_seq;
   NcapShbInfo shb = {.userappl = "test-ring"};
-  g_autofree char *desc = g_strdup_printf("first_seq=%" G_GUINT64_FORMAT, first_seq);
   NcapIdbInfo idb = {.linktype = 1, .snaplen = 65535, .name = "t:lo",
-                     .description = desc, .tsresol = 9};
+                     .description = "nodecap session=1 sample=1", .tsresol = 9};
   ncap_pcapng_put_header(out, &shb, &idb);
 }
 
@@ -98,7 +97,8 @@ config(Fixture *fx, guint64 file_size, guint max_files)
 /* Read a file back: every block whole, SHB first, ISB last; returns the
  * EPB count. */
 static guint
-check_file(const char *dir, const char *name, guint64 max_size, guint64 *first_pid)
+check_file(const char *dir, const char *name, guint64 max_size, guint64 *first_pid,
+           char **first_comment)
 {
   g_autofree char *path = g_build_filename(dir, name, NULL);
   g_autofree char *data = NULL;
@@ -123,6 +123,10 @@ check_file(const char *dir, const char *name, guint64 max_size, guint64 *first_p
       g_assert_true(ncap_pcapng_parse_epb(&b, &e, NULL));
       if (epbs == 0 && first_pid)
         *first_pid = e.packetid;
+      if (epbs == 0 && first_comment)
+        *first_comment = g_strdup(e.comment);
+      else if (epbs > 0)
+        g_assert_null(e.comment); /* only the first packet carries one */
       epbs++;
       ncap_epb_parsed_clear(&e);
     }
@@ -193,7 +197,8 @@ test_rotation(Fixture *fx, gconstpointer data)
     g_autofree char *re = g_strdup_printf("^tn_%s_[0-9]{8}T[0-9]{6}Z_[0-9]{5}\\.pcapng$", JOB);
     g_assert_true(g_regex_match_simple(re, f->name, 0, 0));
     guint64 first_pid = 0;
-    guint epbs = check_file(fx->dir, f->name, file_size, &first_pid);
+    g_autofree char *comment = NULL;
+    guint epbs = check_file(fx->dir, f->name, file_size, &first_pid, &comment);
     g_assert_cmpuint(epbs, ==, f->packets);
     in_files += epbs;
     /* first_seq = packets before it + drops before it (incl. its own). */
@@ -203,6 +208,13 @@ test_rotation(Fixture *fx, gconstpointer data)
       if (k % 50 == 49)
         seq += 2;
     g_assert_cmpuint(f->first_seq, ==, seq);
+    /* ... and the file's first packet says so (the IDB is the same in
+     * every file: ncap-format.h). The file number is in the name. */
+    guint fileno = (guint)g_ascii_strtoull(f->name + strlen(f->name) - 12, NULL, 10);
+    g_autofree char *want = g_strdup_printf(
+        NCAP_SEQ_COMMENT "%" G_GUINT64_FORMAT ": first packet of file %u of job %s", seq,
+        fileno, JOB);
+    g_assert_cmpstr(comment, ==, want);
     if (i > 0)
       g_assert_cmpuint(f->first_seq, >, expect_seq);
     expect_seq = f->first_seq;
@@ -248,7 +260,7 @@ test_oversize(Fixture *fx, gconstpointer data)
   g_assert_cmpuint(st.refused, ==, 1);
   g_assert_cmpuint(st.packets, ==, 1);
   NcapRingFile *f = g_ptr_array_index(ncap_ring_files(ring), 0);
-  g_assert_cmpuint(check_file(fx->dir, f->name, 2000, NULL), ==, 1);
+  g_assert_cmpuint(check_file(fx->dir, f->name, 2000, NULL, NULL), ==, 1);
 }
 
 static void
