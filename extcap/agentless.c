@@ -172,7 +172,10 @@ ncap_agentless_choose(NcapCaptureWith with, const NcapAgentlessProbe *p,
  *   network: no heartbeat) or at the time limit; it ends within 1 s of the
  *   program.
  * - Our own SSH connection (SSH_CONNECTION) is left out of the filter, as
- *   the helper does. */
+ *   the helper does.
+ * - The heartbeat file is mktemp's; a node without mktemp gets a fresh
+ *   0700 directory (mkdir fails on anything already there, a planted
+ *   symlink included), never a guessable file name in a shared /tmp. */
 static const char wrapper[] =
     "st=$1 tl=$2 fm=$3 f=$4; shift 4\n"
     "if [ -n \"${SSH_CONNECTION:-}\" ]; then\n"
@@ -181,7 +184,10 @@ static const char wrapper[] =
     "  shift 4\n"
     "  if [ -n \"$f\" ]; then f=\"($f) and $ex\"; else f=$ex; fi\n"
     "fi\n"
-    "hb=$(mktemp 2>/dev/null) || hb=/tmp/nodecap-hb.$$\n"
+    "hd=\n"
+    "hb=$(mktemp 2>/dev/null) || {\n"
+    "  hd=${TMPDIR:-/tmp}/nodecap-hb.$$.$(date +%s 2>/dev/null)\n"
+    "  mkdir -m 700 \"$hd\" || exit 125; hb=$hd/hb; }\n"
     ": >\"$hb\"\n"
     "exec 3<&0\n"
     "if [ \"$fm\" = opt ]; then \"$@\" -f \"$f\" </dev/null 3<&- &\n"
@@ -199,7 +205,7 @@ static const char wrapper[] =
     " </dev/null >/dev/null 2>&1 &\n"
     "w=$!\n"
     "wait $p; rc=$?\n"
-    "kill $r $w 2>/dev/null; rm -f \"$hb\"\n"
+    "kill $r $w 2>/dev/null; rm -f \"$hb\"; [ -z \"$hd\" ] || rmdir \"$hd\"\n"
     "exit $rc\n";
 
 static void

@@ -7,6 +7,9 @@
  * command and the probe's answer. The live path is
  * tests/integration/test-agentless-*.sh. */
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "agentless.h"
@@ -373,6 +376,76 @@ test_probe(void)
   g_assert_true(strstr(cmd, "'/opt/x/nodecap-helper'") != NULL);
 }
 
+/* The wrapper on a node without mktemp: the heartbeat file goes into a
+ * fresh 0700 directory under $TMPDIR, the program's exit status comes
+ * back, and nothing is left behind; with mktemp the same. Run with the
+ * real sh and a PATH holding only the tools the wrapper uses. */
+static void
+run_wrapper(gboolean with_mktemp)
+{
+  g_autofree char *dir = g_dir_make_tmp("test-agentless-XXXXXX", NULL);
+  g_autofree char *bin = g_build_filename(dir, "bin", NULL);
+  g_autofree char *tmpd = g_build_filename(dir, "tmp", NULL);
+  g_autofree char *prog = g_build_filename(dir, "prog", NULL);
+  g_assert_cmpint(g_mkdir(bin, 0755), ==, 0);
+  g_assert_cmpint(g_mkdir(tmpd, 0755), ==, 0);
+  const char *tools[] = {"sh", "wc", "sleep", "rm", "rmdir", "mkdir", "date", "mktemp"};
+  for (guint i = 0; i < G_N_ELEMENTS(tools); i++) {
+    if (!with_mktemp && strcmp(tools[i], "mktemp") == 0)
+      continue;
+    g_autofree char *real = g_find_program_in_path(tools[i]);
+    g_assert_nonnull(real);
+    g_autofree char *link = g_build_filename(bin, tools[i], NULL);
+    g_assert_cmpint(symlink(real, link), ==, 0);
+  }
+  /* The program shows what the wrapper made in $TMPDIR while it runs. */
+  g_assert_true(g_file_set_contents(
+      prog, "#!/bin/sh\nfor f in \"$TMPDIR\"/*; do /usr/bin/stat -c '%F %a' \"$f\"; done\nexit 3\n",
+      -1, NULL));
+  g_assert_cmpint(g_chmod(prog, 0755), ==, 0);
+
+  NcapCaptureOpts o = {.iface = (char *)"lo", .snaplen = 262144, .sample = 1,
+                       .src_port = -1, .dst_port = -1, .proto = -1, .stall_timeout = 7};
+  g_autofree char *cmd = ncap_agentless_command("tcpdump", prog, NCAP_REMOTE_PRIV_NONE, &o);
+  g_auto(GStrv) argv = NULL;
+  g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+  g_autofree char *path_env = g_strdup_printf("PATH=%s", bin);
+  g_autofree char *tmp_env = g_strdup_printf("TMPDIR=%s", tmpd);
+  char *envp[] = {path_env, tmp_env, NULL};
+  GPid pid;
+  int in_fd, out_fd;
+  g_autoptr(GError) e = NULL;
+  g_assert_true(g_spawn_async_with_pipes(NULL, argv, envp,
+                                         G_SPAWN_SEARCH_PATH_FROM_ENVP | G_SPAWN_DO_NOT_REAP_CHILD,
+                                         NULL, NULL, &pid, &in_fd, &out_fd, NULL, &e));
+  g_assert_no_error(e);
+  GString *out = g_string_new(NULL);
+  char buf[256];
+  ssize_t n;
+  while ((n = read(out_fd, buf, sizeof buf)) > 0)
+    g_string_append_len(out, buf, n);
+  int status = 0;
+  g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+  close(in_fd);
+  close(out_fd);
+  g_assert_true(WIFEXITED(status));
+  g_assert_cmpint(WEXITSTATUS(status), ==, 3);
+  g_assert_cmpstr(out->str, ==, with_mktemp ? "regular empty file 600\n" : "directory 700\n");
+  g_string_free(out, TRUE);
+  g_autoptr(GDir) d = g_dir_open(tmpd, 0, NULL);
+  const char *left = g_dir_read_name(d);
+  g_assert_cmpstr(left, ==, NULL); /* heartbeat file (and directory) removed */
+  g_autofree char *rm = g_strdup_printf("rm -rf '%s'", dir);
+  g_assert_cmpint(system(rm), ==, 0);
+}
+
+static void
+test_wrapper_without_mktemp(void)
+{
+  run_wrapper(FALSE);
+  run_wrapper(TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -385,5 +458,6 @@ main(int argc, char **argv)
   g_test_add_func("/agentless/drops-text", test_drops_text);
   g_test_add_func("/agentless/options-and-command", test_options_and_command);
   g_test_add_func("/agentless/probe", test_probe);
+  g_test_add_func("/agentless/wrapper-without-mktemp", test_wrapper_without_mktemp);
   return g_test_run();
 }
