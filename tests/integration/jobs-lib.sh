@@ -22,7 +22,8 @@ npackets() { capinfos -M -c -T -r "$1" | cut -f2; }
 # after lib/common.sh and lib/sshd.sh): a private sshd whose helper keeps
 # its state in this test's directories, the nodecap CLI ($X, $HOST,
 # ${SSHO[@]}), a UDP generator on a random port (${GEN[@]}), jget/npk/pass,
-# and no saved-job worker left at the end.
+# and no saved-job worker left at the end. NODECAP_CONF (optional): a
+# nodecap.conf for the node's helper (test-s3-cli.sh: its S3 credentials).
 jobs_cli_setup() {
   # The node's helper keeps its state in this test's directories (the
   # helper honours these only when it is not privileged); sshd hands them
@@ -30,6 +31,7 @@ jobs_cli_setup() {
   ST=$NCAP_TMP/state CAP=$NCAP_TMP/cap ETC=$NCAP_TMP/etc
   mkdir -p "$ST" "$CAP" "$ETC"
   [[ -f "$NCAP_SRC/tests/lib/policy-all.conf" ]] && cp "$NCAP_SRC/tests/lib/policy-all.conf" "$ETC/policy.conf"
+  [[ -z "${1:-}" ]] || cp "$1" "$ETC/nodecap.conf"
   NCAP_SSHD_SETENV="NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log"
   ncap_sshd_start
 

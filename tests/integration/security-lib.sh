@@ -38,3 +38,17 @@ run_denied() {
   assert_eq "$what: audited" "denied $who" "$(sec_audit_last result) $(sec_audit_last user)"
 }
 
+# sec_audit_denials: the number of "denied" lines in the test helper's
+# audit file, after checking every line is JSON with every field.
+sec_audit_denials() {
+  python3 - "$SEC_P/log/audit.log" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    for k in ("time", "user", "uid", "verb", "args", "result", "reason", "peer"):
+        assert k in e, (k, line)
+    n += e["result"] == "denied"
+print(n)
+PY
+}

@@ -5,20 +5,13 @@
 # printed: the test runs each printed hint and checks it did its job.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
-ST=$NCAP_TMP/state CAP=$NCAP_TMP/cap ETC=$NCAP_TMP/etc
-mkdir -p "$ST" "$CAP" "$ETC"
-cp "$NCAP_SRC/tests/lib/policy-all.conf" "$ETC/policy.conf"
-NCAP_SSHD_SETENV="NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log"
-ncap_sshd_start
-ncap_on_exit "NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log $NCAP_BUILD/remote/nodecap-helper stop"
-
-X="$NCAP_BUILD/extcap/nodecap"
+. "$(dirname "$0")/jobs-lib.sh"
+jobs_cli_setup
 # The key under a path with a space: the hint must quote it.
 mkdir -p "$NCAP_TMP/my keys"
 cp "$NCAP_SSH_KEY" "$NCAP_TMP/my keys/id"
 SSHO=(-p "$NCAP_SSH_PORT" -l root --sshkey "$NCAP_TMP/my keys/id" --known-hosts "$NCAP_KNOWN_HOSTS"
   --remote-helper "$NCAP_HELPER")
-jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 # The "(... nodecap VERB ...)" command in an error line, run through bash with
 # nodecap meaning this build's binary.

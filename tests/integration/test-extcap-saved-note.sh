@@ -5,15 +5,8 @@
 # with the command that fetches it, and that command works as printed.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
-ST=$NCAP_TMP/state CAP=$NCAP_TMP/cap ETC=$NCAP_TMP/etc
-mkdir -p "$ST" "$CAP" "$ETC"
-cp "$NCAP_SRC/tests/lib/policy-all.conf" "$ETC/policy.conf"
-NCAP_SSHD_SETENV="NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log"
-ncap_sshd_start
-ncap_on_exit "NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log $NCAP_BUILD/remote/nodecap-helper stop"
-X="$NCAP_BUILD/extcap/nodecap"
-PORT=$(ncap_random_port 40000 49000)
-SSHO=(-p "$NCAP_SSH_PORT" --sshkey "$NCAP_SSH_KEY" --known-hosts "$NCAP_KNOWN_HOSTS" --remote-helper "$NCAP_HELPER")
+. "$(dirname "$0")/jobs-lib.sh"
+jobs_cli_setup
 
 timeout 60 tshark -i nodecap "${NCAP_TSHARK_OPTS[@]}" -o extcap.nodecap.remoteinterface:lo \
   -o extcap.nodecap.saveonnode:true -o extcap.nodecap.stopsavedonexit:true \

@@ -20,26 +20,12 @@ s3_install || ncap_fail "cannot install s3rver"
 s3_start || ncap_fail "s3rver did not start"
 ncap_on_exit "s3_stop"
 
-ST=$NCAP_TMP/state CAP=$NCAP_TMP/cap ETC=$NCAP_TMP/etc
-mkdir -p "$ST" "$CAP" "$ETC"
-cp "$NCAP_SRC/tests/lib/policy-all.conf" "$ETC/policy.conf"
 # The node's nodecap.conf names the credentials file (root's, 0600: the
 # helper under sshd is root and not setuid here).
 s3_conf "$NCAP_TMP/creds" "$S3_SECRET" "retry_seconds=20" "retry_initial_ms=300" \
   "retry_max_ms=1000" "timeout=3"
-cp "$NCAP_TMP/creds/nodecap.conf" "$ETC/nodecap.conf"
-NCAP_SSHD_SETENV="NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log"
-ncap_sshd_start
-
-X="$NCAP_BUILD/extcap/nodecap"
-HOST="127.0.0.1"
-PORT=$(ncap_random_port 40000 49000)
-SSHO=(-p "$NCAP_SSH_PORT" --sshkey "$NCAP_SSH_KEY" --known-hosts "$NCAP_KNOWN_HOSTS"
-  --remote-helper "$NCAP_HELPER" --log-level info --log-file "$NCAP_EXTCAP_LOG")
-GEN=(python3 "$NCAP_SRC/tests/lib/udpgen.py" --port "$PORT")
-jget() { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
-ncap_on_exit "NCAP_STATEDIR=$ST NCAP_CAPTURESDIR=$CAP NCAP_SYSCONFDIR=$ETC NCAP_AUDITLOG=$NCAP_TMP/audit.log $NCAP_BUILD/remote/nodecap-helper stop"
-pass() { ncap_log "ok ($SECONDS s): $*"; }
+. "$(dirname "$0")/jobs-lib.sh"
+jobs_cli_setup "$NCAP_TMP/creds/nodecap.conf"
 # wait_uploads ID: until no file of the job is pending (at most 60 s).
 wait_uploads() {
   local t=300

@@ -53,17 +53,7 @@ assert_match "policy owned by the caller: message" "must be owned by root" "$(ca
 chown root "$SEC_P/etc/policy.conf"
 
 # Every denial above is in the audit file, as JSON lines.
-n=$(python3 - "$SEC_P/log/audit.log" <<'PY'
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    for k in ("time", "user", "uid", "verb", "args", "result", "reason", "peer"):
-        assert k in e, (k, line)
-    n += e["result"] == "denied"
-print(n)
-PY
-)
+n=$(sec_audit_denials)
 # sections 1-4: seven refused callers
 assert_eq "denials in the audit file" 7 "$n"
 

@@ -75,17 +75,7 @@ assert_eq "start without capture.save: exit status" 3 $?
 assert_match "start without capture.save: message" "^nodecap-helper: permission denied: capture\.save for user ncap-alice \(groups: [^)]*\): not granted in $SEC_P/etc/policy\.conf \(the node's admin adds \"capture\.save = ncap-alice\" under \[grant\]\)$" "$(cat "$T/job2.err")"
 
 # Every denial above is in the audit file, as JSON lines.
-n=$(python3 - "$SEC_P/log/audit.log" <<'PY'
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    e = json.loads(line)
-    for k in ("time", "user", "uid", "verb", "args", "result", "reason", "peer"):
-        assert k in e, (k, line)
-    n += e["result"] == "denied"
-print(n)
-PY
-)
+n=$(sec_audit_denials)
 # sections 2 and 3: one refused caller each
 assert_eq "denials in the audit file" 2 "$n"
 
