@@ -837,6 +837,8 @@ multi_start_nodes(Multi *mu, const NcapSshConfig *base, GPtrArray *hosts,
     /* parse_hosts checked the target already. */
     ncap_ssh_config_set_target(&nd->cfg, h->target, &local);
     ncap_merge_set_source_name(mu->merge, i, nd->name);
+    if (h->iface != NULL) /* a failure before its IDB keeps NODE:IFACE */
+      ncap_merge_set_source_placeholder(mu->merge, i, h->source);
     nd->state = NODE_CONNECTING;
     g_ptr_array_add(mu->nodes, nd);
     node_start_thread(nd);

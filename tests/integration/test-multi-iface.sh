@@ -202,6 +202,10 @@ ncap_assert_contains "$err" "partial capture: 1 of 3 sources failed" "one of thr
 ci=$(capinfos "$NCAP_TMP/lim.pcapng" 2>/dev/null)
 ncap_assert_eq 3 "$(sed -n 's/^Number of interfaces in file: *//p' <<<"$ci")" "interfaces, one a failed placeholder"
 ncap_assert_eq 1 "$(grep -c 'failed before its capture started' <<<"$ci")" "the refused source's placeholder"
+# ... named NODE:IFACE like the others (the plugin: one node, three
+# interfaces), never "127.0.0.1:lo:?".
+names=$(sed -n 's/^ *Name = //p' <<<"$ci" | sort | paste -sd,)
+ncap_assert_eq "127.0.0.1:lo,127.0.0.1:$DUM,127.0.0.1:$DUM2" "$names" "interface names with a refused source"
 ncap_assert_no_helper "after the limit"
 ncap_log "limit: exit $rc: $(paste -sd'|' <<<"$err")"
 ncap_log "PASS"
