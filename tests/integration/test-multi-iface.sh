@@ -7,9 +7,10 @@
 # (198.51.100.1/24, TEST-NET-2; the peer, .2, in a namespace of its own):
 # datagrams to 198.51.100.2 leave through it, those to 127.0.0.1 through lo. Each run: one pcapng interface per
 # source named 127.0.0.1:lo / 127.0.0.1:DUM, each with exactly the
-# datagrams sent on it, in time order, and no helper left. Then the
-# refusals (exit 2), a missing interface (exit 20 naming it) and the
-# per-user stream limit (three interfaces, default limit 2).
+# datagrams sent on it, in time order, and no helper left; on a pty the
+# capturing line, status line and summary name each source. Then the
+# refusals (exit 2, `start` with a list too), a missing interface (exit 20
+# naming it) and the per-user stream limit (three interfaces, default 2).
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
 ncap_sshd_start
@@ -102,6 +103,27 @@ ncap_assert_eq "127.0.0.1:lo: 5 packets captured, 5 received by filter, 0 droppe
 127.0.0.1:$DUM: 5 packets captured, 5 received by filter, 0 dropped" "$(cat "$NCAP_TMP/rep.err")" "summary per source"
 ncap_assert_no_helper "after -i repeated"
 
+# 2b. On a terminal (a real pty): the capturing line lists both sources,
+# the status line has one entry per source, the summary one line each.
+T="$NCAP_TMP/tty.txt"
+: >"$T"
+: >"$NCAP_EXTCAP_LOG"
+(ncap_wait_for 45 grep -aq "capturing on" "$T" && sleep 0.3 && send 7 3 tty) &
+sender=$!
+"$NCAP_SRC/tests/lib/pty-run.py" --transcript "$T" --timeout 60 \
+  --int-when "127\.0\.0\.1:$DUM: 3 packets, " -- \
+  "$X" capture 127.0.0.1 "${SSHO[@]}" -i "lo,$DUM" -f "udp port $PORT" -w "$NCAP_TMP/tty.pcapng"
+rc=$?
+wait $sender
+ncap_assert_eq 0 "$rc" "capture on a tty: $(tail -c 600 "$T" | cat -A)"
+tty_text=$(cat "$T")
+ncap_assert_contains "$tty_text" "capturing on 127.0.0.1:lo, 127.0.0.1:$DUM (Ctrl-C to stop)" "capturing line"
+ncap_assert_contains "$tty_text" "127.0.0.1:lo: 7 packets, 742 B, 0 dropped  |  127.0.0.1:$DUM: 3 packets, 318 B, 0 dropped" "status line per source"
+ncap_assert_contains "$tty_text" "127.0.0.1:lo: 7 packets captured, 7 received by filter, 0 dropped" "tty summary, lo"
+ncap_assert_contains "$tty_text" "127.0.0.1:$DUM: 3 packets captured, 3 received by filter, 0 dropped" "tty summary, $DUM"
+ncap_log "tty: $(tr '\r' '~' <"$T" | tail -3 | paste -sd'|')"
+ncap_assert_no_helper "after the tty capture"
+
 # 3. tshark through the extcap: the dialog's selector and its "More
 # interfaces" field (Wireshark 4.0's selector takes no typed list).
 : >"$NCAP_EXTCAP_LOG"
@@ -155,6 +177,10 @@ many=$(seq -f 'if%g' 1 129 | paste -sd,)
 ncap_assert_eq 2 $? "2 hosts x 129 interfaces"
 ncap_assert_contains "$(cat "$NCAP_TMP/r.err")" "2 node(s) x 129 interfaces is 258 sources, at most 256" "hosts x interfaces"
 refuse '-i "lo eth0": not a valid interface name' -i "lo eth0,x"
+"$X" start 127.0.0.1 "${SSHO[@]}" -i "lo,$DUM" 2>"$NCAP_TMP/r.err"
+ncap_assert_eq 2 $? "start -i lo,$DUM"
+ncap_assert_eq "nodecap: start: -i lo,$DUM: a saved job captures one interface (several interfaces at once: nodecap capture -i lo,$DUM)" \
+  "$(cat "$NCAP_TMP/r.err")" "start with a list"
 ncap_assert_eq "" "$(ncap_helper_pids)" "no helper started by a refusal"
 
 # 6. One interface missing on the node: the other is captured, the
