@@ -125,16 +125,23 @@ ncap_log "tty: $(tr '\r' '~' <"$T" | tail -3 | paste -sd'|')"
 ncap_assert_no_helper "after the tty capture"
 
 # 3. tshark through the extcap: the dialog's selector and its "More
-# interfaces" field (Wireshark 4.0's selector takes no typed list).
-: >"$NCAP_EXTCAP_LOG"
-ncap_tshark_start "$NCAP_TMP/ts.pcapng" "$NCAP_TMP/ts.err" \
-  -o "extcap.nodecap.remoteinterface:lo" -o "extcap.nodecap.moreinterfaces:$DUM" -f "udp port $PORT" -c 24
-wait_two
-send 12 12 ts
-ncap_wait_pid_exit "$NCAP_TSHARK_PID" 40
-ncap_assert_eq 0 $? "tshark: $(cat "$NCAP_TMP/ts.err")"
-check "$NCAP_TMP/ts.pcapng" 12 12 "tshark remoteinterface:lo moreinterfaces:$DUM"
-ncap_assert_no_helper "after tshark -c"
+# interfaces" field (Wireshark 4.0's selector takes no typed list), then
+# the selector's preference itself as a comma list.
+for variant in more list; do
+  if [[ $variant == more ]]; then
+    prefs=(-o "extcap.nodecap.remoteinterface:lo" -o "extcap.nodecap.moreinterfaces:$DUM")
+  else
+    prefs=(-o "extcap.nodecap.remoteinterface:lo,$DUM")
+  fi
+  : >"$NCAP_EXTCAP_LOG"
+  ncap_tshark_start "$NCAP_TMP/ts-$variant.pcapng" "$NCAP_TMP/ts.err" "${prefs[@]}" -f "udp port $PORT" -c 24
+  wait_two
+  send 12 12 "ts$variant"
+  ncap_wait_pid_exit "$NCAP_TSHARK_PID" 40
+  ncap_assert_eq 0 $? "tshark ${prefs[*]}: $(cat "$NCAP_TMP/ts.err")"
+  check "$NCAP_TMP/ts-$variant.pcapng" 12 12 "tshark ${prefs[*]}"
+  ncap_assert_no_helper "after tshark -c ($variant)"
+done
 
 # 4. Agentless: tcpdump on the node, one per interface.
 : >"$NCAP_EXTCAP_LOG"
@@ -142,10 +149,10 @@ ncap_assert_no_helper "after tshark -c"
   -w "$NCAP_TMP/td.pcapng" >"$NCAP_TMP/td.out" 2>"$NCAP_TMP/td.err" &
 x=$!
 ncap_on_exit "kill -9 $x"
-# tcpdump sends nothing before its first packet: wait for both to run.
-_two_tcpdumps() { (($(pgrep -c -f "tcpdump .*udp port $PORT") >= 2)); }
-ncap_wait_for 45 _two_tcpdumps || ncap_fail "two tcpdumps did not start: $(tail -5 "$NCAP_EXTCAP_LOG")"
-sleep 1
+# tcpdump writes its file header once its handle is open: that is each
+# source's first bytes.
+wait_two
+(($(pgrep -c -x tcpdump) >= 2)) || ncap_fail "fewer than two tcpdumps on the node: $(pgrep -af tcpdump)"
 send 8 6 td
 sleep 1.5
 kill -INT $x
@@ -215,8 +222,17 @@ done
 # (docs/security.md): the third helper is refused with the limit's own
 # message, the other two capture; partial, exit 20.
 : >"$NCAP_EXTCAP_LOG"
-"$X" capture 127.0.0.1 "${SSHO[@]}" -i "lo,$DUM,$DUM2" -f "udp port $PORT" --time-limit 4 \
-  -w "$NCAP_TMP/lim.pcapng" >"$NCAP_TMP/lim.out" 2>"$NCAP_TMP/lim.err"
+# Stopped (Ctrl-C) once two stream and the third was refused: no time
+# limit that a slow login could outlast.
+"$X" capture 127.0.0.1 "${SSHO[@]}" -i "lo,$DUM,$DUM2" -f "udp port $PORT" \
+  -w "$NCAP_TMP/lim.pcapng" >"$NCAP_TMP/lim.out" 2>"$NCAP_TMP/lim.err" &
+x=$!
+ncap_on_exit "kill -9 $x"
+wait_two
+ncap_wait_for 45 grep -q "too many concurrent streams" "$NCAP_TMP/lim.err" ||
+  ncap_fail "no source refused by the stream limit: $(cat "$NCAP_TMP/lim.err")"
+kill -INT $x
+ncap_wait_pid_exit $x 30
 rc=$?
 err=$(cat "$NCAP_TMP/lim.err")
 ncap_assert_eq 20 "$rc" "three interfaces, limit 2: $err"
