@@ -34,8 +34,8 @@ typedef struct {
   char *host, *port, *user, *password, *password_file, *sshkey, *passphrase;
   char *known_hosts, *accept_new, *connect_timeout, *helper, *proxyjump;
   /* Capture */
-  char *remote_iface, *more_ifaces, *remote_filter, *src_host, *dst_host, *src_port,
-      *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
+  char *remote_iface, *more_ifaces, *remote_filter, *src_host, *dst_host,
+      *src_port, *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
       *packet_limit, *byte_limit, *sample_by, *promiscuous;
   /* Multi-node */
   char *clock_correct, *merge_window_ms, *merge_window_mb, *allow_partial;
