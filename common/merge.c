@@ -41,6 +41,7 @@ typedef struct {
 typedef struct {
   char *name;
   bool name_set;
+  char *placeholder; /* NULL: "<name>:?" */
   NcapPcapngReader *reader;
   bool seen_shb;
   GByteArray *in;        /* unparsed input (a block split across feeds) */
@@ -495,6 +496,7 @@ ncap_merge_free(NcapMerge *m)
   for (guint i = 0; i < m->n; i++) {
     Source *s = &m->src[i];
     g_free(s->name);
+    g_free(s->placeholder);
     g_free(s->note);
     ncap_pcapng_reader_free(s->reader);
     g_byte_array_unref(s->in);
@@ -517,6 +519,14 @@ ncap_merge_set_source_name(NcapMerge *m, guint src, const char *name)
   g_free(m->src[src].name);
   m->src[src].name = g_strdup(name);
   m->src[src].name_set = true;
+}
+
+void
+ncap_merge_set_source_placeholder(NcapMerge *m, guint src, const char *if_name)
+{
+  g_return_if_fail(src < m->n && if_name);
+  g_free(m->src[src].placeholder);
+  m->src[src].placeholder = g_strdup(if_name);
 }
 
 const char *
@@ -646,7 +656,8 @@ ncap_merge_source_end(NcapMerge *m, guint src, const char *reason)
   if (s->all_ifaces->len == 0) {
     /* Nothing to hang the comment on: a placeholder interface, so the
      * record lands in the file and names the node. */
-    g_autofree char *name = g_strdup_printf("%s:?", s->name);
+    g_autofree char *name = s->placeholder ? g_strdup(s->placeholder)
+                                           : g_strdup_printf("%s:?", s->name);
     g_autofree char *desc = g_strdup_printf(
         "nodecap node %s failed before its capture started", s->name);
     NcapIdbInfo info = {

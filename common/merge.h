@@ -67,6 +67,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapMerge, ncap_merge_free)
  * Default: the part of its first IDB's if_name before the last ':', or
  * "source <n>" before that. Copied. */
 void ncap_merge_set_source_name(NcapMerge *m, guint src, const char *name);
+/* The placeholder's if_name instead, when the source's interface is known
+ * (one interface of a node: "<node>:<iface>"). Copied. */
+void ncap_merge_set_source_placeholder(NcapMerge *m, guint src,
+                                       const char *if_name);
 const char *ncap_merge_source_name(const NcapMerge *m, guint src); /* transfer none */
 
 /* The node's clock minus the local clock, in ns, as measured at connect.

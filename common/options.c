@@ -371,8 +371,8 @@ parse_host(const char *name, const char *value, char **out, GError **error)
 /* The name reaches pcap_create() on the node and is written in job records
  * and file names, so it is held to what the kernel allows (dev_valid_name)
  * minus what could be read as a path or an option. */
-static gboolean
-check_iface(const char *value, GError **error)
+gboolean
+ncap_capture_check_iface(const char *value, GError **error)
 {
   if (value == NULL) {
     g_set_error_literal(error, NCAP_ERROR, NCAP_ERROR_INVALID,
@@ -456,7 +456,7 @@ ncap_capture_opts_from_args(const NcapCaptureArgs *args,
   o.src_port = o.dst_port = o.proto = -1;
   o.sample = 1;
 
-  if (!check_iface(args->iface, error))
+  if (!ncap_capture_check_iface(args->iface, error))
     return FALSE;
   o.iface = g_strdup(args->iface);
   if (args->bpf && !check_bpf(args->bpf, &o.bpf, error))

@@ -104,6 +104,11 @@ gboolean ncap_capture_opts_from_args(const NcapCaptureArgs *args,
                                      const NcapLimits *limits,
                                      NcapCaptureOpts *out, GError **error);
 
+/* One interface name as -i takes it: 1-NCAP_IFNAME_MAX characters, no
+ * '/', spaces, control or non-ASCII characters, no leading '-'; NULL is
+ * "-i: an interface is required". NCAP_ERROR_INVALID. */
+gboolean ncap_capture_check_iface(const char *value, GError **error);
+
 /* Parse an unsigned decimal in [min, max] for option `name`. Rejects
  * empty, signs, spaces, non-digits, overflow ("NAME VALUE: not a number
  * (MIN-MAX)", "NAME VALUE: out of range (MIN-MAX)"), NCAP_ERROR_INVALID. */

@@ -750,6 +750,15 @@ start_opts(NcapCaptureArgs *ca, NcapCaptureOpts *opts, const char *destination,
 {
   NcapLimits limits;
   ncap_limits_init_default(&limits);
+  /* `capture` takes a list; a saved job records and rings one interface,
+   * so say that here rather than let the node look for "eth0,eth1". */
+  if (ca->iface != NULL && strchr(ca->iface, ',') != NULL) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "start: -i %s: a saved job captures one interface (several "
+                "interfaces at once: nodecap capture -i %s)",
+                ca->iface, ca->iface);
+    return FALSE;
+  }
   if (!ncap_capture_opts_from_args(ca, &limits, opts, error))
     return FALSE;
   if (upload_delete && destination == NULL) {

@@ -54,9 +54,22 @@ verb_capture(int argc, char **argv, GError **error)
   g_autofree char *capture_with = NULL, *remote_priv = NULL;
   gboolean clock_correct = FALSE, allow_partial = FALSE, quiet = FALSE;
   gboolean json = FALSE;
+  g_auto(GStrv) iface_args = NULL, ifaces = NULL;
+  g_autofree char *iface_list = NULL;
   /* stream = true: --stall-timeout reaches the node's helper. */
   g_autofree GOptionEntry *cap_entries =
       ncap_capture_option_entries(&ca, false, true);
+  /* -i takes a list and may be repeated, as dumpcap's: each interface is
+   * its own source (ncap_multi_hosts_set_ifaces). */
+  for (GOptionEntry *e = cap_entries; e->long_name != NULL; e++)
+    if (strcmp(e->long_name, "interface") == 0) {
+      e->arg = G_OPTION_ARG_STRING_ARRAY;
+      e->arg_data = &iface_args;
+      e->description = "Interface(s) to capture on (required); several, "
+                       "comma-separated or -i repeated, give one pcapng "
+                       "interface each";
+      e->arg_description = "IFACE[,IFACE...]";
+    }
   const GOptionEntry entries[] = {
       {"write", 'w', 0, G_OPTION_ARG_FILENAME, &out,
        "Write pcapng to FILE (- = stdout)", "FILE"},
@@ -92,7 +105,7 @@ verb_capture(int argc, char **argv, GError **error)
   };
   g_set_prgname("nodecap capture");
   g_autoptr(GOptionContext) ctx =
-      g_option_context_new("HOST[,HOST...] -i IFACE -w FILE|-");
+      g_option_context_new("HOST[,HOST...] -i IFACE[,IFACE...] -w FILE|-");
   g_auto(GStrv) args = g_strdupv(argv);
   NcapLimits limits;
   NcapMultiOpts mo = {0};
@@ -104,7 +117,8 @@ verb_capture(int argc, char **argv, GError **error)
            "a limit, Ctrl-C or the helpers end. HOST: host, user@host or "
            "user@host:port; several, comma-separated, are captured at once "
            "and merged by time (one interface per node and interface, named "
-           "NODE:IFACE).");
+           "NODE:IFACE). -i eth0,eth1 (or -i eth0 -i eth1) captures several "
+           "interfaces of each node, one SSH session and helper each.");
   g_option_context_add_main_entries(ctx, entries, NULL);
   g_option_context_add_main_entries(ctx, cap_entries, NULL);
   g_option_context_add_group(ctx, ncap_cli_ssh_group(sa));
@@ -121,6 +135,12 @@ verb_capture(int argc, char **argv, GError **error)
                 "capture: refusing to write pcapng to a terminal");
     return FALSE;
   }
+  if (iface_args != NULL)
+    iface_list = g_strjoinv(",", iface_args);
+  ifaces = ncap_multi_parse_ifaces(iface_list, 1, error);
+  if (ifaces == NULL)
+    return FALSE;
+  ca.iface = g_strdup(ifaces[0]);
   ncap_limits_init_default(&limits);
   if (!ncap_capture_opts_from_args(&ca, &limits, &opts, error))
     return FALSE;
@@ -139,6 +159,13 @@ verb_capture(int argc, char **argv, GError **error)
   hosts = ncap_multi_parse_hosts(host, error);
   if (hosts == NULL)
     return FALSE;
+  if (hosts->len > 1) { /* now the number of sources can be checked */
+    g_strfreev(ifaces);
+    ifaces = ncap_multi_parse_ifaces(iface_list, hosts->len, error);
+    if (ifaces == NULL)
+      return FALSE;
+  }
+  ncap_multi_hosts_set_ifaces(hosts, ifaces);
   if (!ncap_cli_ssh_config(sa, NULL, &cfg, error))
     return FALSE;
   /* docs/cli.md "What capture prints": the status line only where a
@@ -150,9 +177,10 @@ verb_capture(int argc, char **argv, GError **error)
                             : NCAP_REPORT_QUIET;
   g_autoptr(NcapReport) report =
       ncap_report_new(mode, to_stdout ? stderr : stdout);
-  for (guint i = 0; i < hosts->len; i++)
-    ncap_report_add_node(report,
-                         ((NcapMultiHost *)g_ptr_array_index(hosts, i))->name);
+  for (guint i = 0; i < hosts->len; i++) {
+    NcapMultiHost *h = g_ptr_array_index(hosts, i);
+    ncap_report_add_source(report, h->name, h->source);
+  }
   mo.report = report;
   gboolean ok = ncap_multi_capture(&cfg, hosts,
                                    ncap_cli_ssh_helper(sa),
@@ -235,7 +263,8 @@ usage(FILE *fp)
 {
   fprintf(fp,
           "Usage: nodecap VERB HOST [OPTION...]\n"
-          "  capture HOST[,HOST...] -i IFACE [-f BPF] [limits] -w FILE|-\n"
+          "  capture HOST[,HOST...] -i IFACE[,IFACE...] [-f BPF] [limits] "
+          "-w FILE|-\n"
           "  interfaces HOST [--json]\n"
           NCAP_CLI_JOBS_USAGE
           "Run `nodecap VERB --help` for a verb's options. As a Wireshark "

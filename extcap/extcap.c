@@ -34,8 +34,8 @@ typedef struct {
   char *host, *port, *user, *password, *password_file, *sshkey, *passphrase;
   char *known_hosts, *accept_new, *connect_timeout, *helper, *proxyjump;
   /* Capture */
-  char *remote_iface, *remote_filter, *src_host, *dst_host, *src_port,
-      *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
+  char *remote_iface, *more_ifaces, *remote_filter, *src_host, *dst_host,
+      *src_port, *dst_port, *proto, *capture_type, *snaplen, *sample, *time_limit,
       *packet_limit, *byte_limit, *sample_by, *promiscuous;
   /* Multi-node */
   char *clock_correct, *merge_window_ms, *merge_window_mb, *allow_partial;
@@ -225,7 +225,18 @@ static const ExtcapOption options[] = {
      .tooltip = "Interface on the node; Reload lists the node's interfaces",
      .group = "Capture", .values = values_remote_interface,
      .field = G_STRUCT_OFFSET(ExtcapArgs, remote_iface), .arg = G_OPTION_ARG_STRING,
-     .help = "Interface on the node", .arg_description = "IFACE"},
+     .help = "Interface(s) on the node, comma-separated",
+     .arg_description = "IFACE[,IFACE...]"},
+    /* Wireshark 4.0's selector takes no typed text (its editselector came
+     * later): further interfaces get a text field of their own. */
+    {.number = 46, .name = "more-interfaces", .display = "More interfaces",
+     .type = "string", .attrs = "{placeholder=eth1,eth2}",
+     .tooltip = "Further interfaces on the node, comma-separated, captured "
+         "with the one above: one pcapng interface and one helper each",
+     .group = "Capture",
+     .field = G_STRUCT_OFFSET(ExtcapArgs, more_ifaces), .arg = G_OPTION_ARG_STRING,
+     .help = "Further interfaces on the node, added to --remote-interface",
+     .arg_description = "IFACE[,IFACE...]"},
     {.number = 12, .name = "remote-filter", .display = "Capture filter (BPF)",
      .type = "string",
      .tooltip = "libpcap filter applied on the node, ANDed with the fields "
@@ -581,17 +592,29 @@ unless(const char *value, const char *none)
   return g_strdup(value);
 }
 
+/* hosts: each node's interfaces become their sources when the field
+ * lists several (ncap_multi_hosts_set_ifaces); n_ifaces receives how
+ * many. */
 static gboolean
-capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
-                       GError **error)
+capture_opts_from_args(const ExtcapArgs *a, GPtrArray *hosts,
+                       NcapCaptureOpts *opts, guint *n_ifaces, GError **error)
 {
   NcapCaptureArgs ca = {0};
   NcapLimits limits;
   gboolean ok;
+  bool one = a->remote_iface && *a->remote_iface;
+  bool more = a->more_ifaces && *a->more_ifaces;
+  g_autofree char *list =
+      one && more ? g_strdup_printf("%s,%s", a->remote_iface, a->more_ifaces)
+      : one       ? g_strdup(a->remote_iface)
+      : more      ? g_strdup(a->more_ifaces)
+                  : g_strdup("any");
+  g_auto(GStrv) ifaces = ncap_multi_parse_ifaces(list, hosts->len, error);
 
+  if (ifaces == NULL)
+    return FALSE;
   ncap_limits_init_default(&limits);
-  ca.iface = g_strdup(a->remote_iface && *a->remote_iface ? a->remote_iface
-                                                          : "any");
+  ca.iface = g_strdup(ifaces[0]);
   ca.bpf = and_filters(a->remote_filter, a->capture_filter);
   ca.src_host = unless(a->src_host, "");
   ca.dst_host = unless(a->dst_host, "");
@@ -623,6 +646,10 @@ capture_opts_from_args(const ExtcapArgs *a, NcapCaptureOpts *opts,
   ca.no_promiscuous = !promisc;
   ok = ncap_capture_opts_from_args(&ca, &limits, opts, error);
   ncap_capture_args_clear(&ca);
+  if (ok) {
+    *n_ifaces = g_strv_length(ifaces);
+    ncap_multi_hosts_set_ifaces(hosts, ifaces);
+  }
   return ok;
 }
 
@@ -720,10 +747,17 @@ run_capture_inner(const ExtcapArgs *a, GError **error)
   }
   if (!ssh_config_from_args(a, &cfg, &hosts, error))
     return FALSE;
-  if (!capture_opts_from_args(a, &opts, error))
+  guint n_ifaces = 1;
+  if (!capture_opts_from_args(a, hosts, &opts, &n_ifaces, error))
     return FALSE;
   if (!multi_opts_from_args(a, &mo, error))
     return FALSE;
+  if (save && n_ifaces > 1) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "\"Save on node\" takes one interface (a saved job captures "
+                "one); for several, untick it or start one job each");
+    return FALSE;
+  }
   if (save) {
     /* One ring per node is what `nodecap start HOST,HOST` is for; the
      * dialog's checkbox keeps its meaning simple: the node you capture. */

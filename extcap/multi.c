@@ -47,6 +47,8 @@ multi_host_free(NcapMultiHost *h)
 {
   g_free(h->target);
   g_free(h->name);
+  g_free(h->iface);
+  g_free(h->source);
   g_free(h);
 }
 
@@ -123,8 +125,76 @@ ncap_multi_parse_hosts(const char *list, GError **error)
       g_free(h->name);
       h->name = g_strdup(h->target);
     }
+    h->source = g_strdup(h->name);
   }
   return g_steal_pointer(&hosts);
+}
+
+char **
+ncap_multi_parse_ifaces(const char *list, guint n_hosts, GError **error)
+{
+  g_auto(GStrv) parts = NULL;
+  guint n;
+
+  if (list == NULL) {
+    ncap_capture_check_iface(NULL, error);
+    return NULL;
+  }
+  parts = g_strsplit(list, ",", -1);
+  n = g_strv_length(parts);
+  for (guint i = 0; i < n; i++) {
+    g_strstrip(parts[i]);
+    if (parts[i][0] == '\0' && n > 1) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                  "interface list \"%s\": empty entry", list);
+      return NULL;
+    }
+    if (!ncap_capture_check_iface(parts[i], error))
+      return NULL;
+    for (guint j = 0; j < i; j++)
+      if (strcmp(parts[i], parts[j]) == 0) {
+        g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                    "interface list \"%s\": %s is listed twice", list,
+                    parts[i]);
+        return NULL;
+      }
+  }
+  for (guint i = 0; n > 1 && i < n; i++)
+    if (strcmp(parts[i], "any") == 0) {
+      g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                  "interface list \"%s\": \"any\" already captures every "
+                  "interface; give it alone", list);
+      return NULL;
+    }
+  if ((guint64)n * (n_hosts ? n_hosts : 1) > NCAP_MERGE_MAX_SOURCES) {
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_INVALID,
+                "interface list \"%s\": %u node(s) x %u interfaces is %u "
+                "sources, at most %d", list, n_hosts, n, n_hosts * n,
+                NCAP_MERGE_MAX_SOURCES);
+    return NULL;
+  }
+  return g_steal_pointer(&parts);
+}
+
+void
+ncap_multi_hosts_set_ifaces(GPtrArray *hosts, char *const *ifaces)
+{
+  guint n = hosts->len;
+
+  if (g_strv_length((char **)ifaces) < 2)
+    return;
+  for (guint i = 0; i < n; i++) {
+    NcapMultiHost *h = g_ptr_array_index(hosts, i);
+    for (char *const *f = ifaces; *f; f++) {
+      NcapMultiHost *s = g_new0(NcapMultiHost, 1);
+      s->target = g_strdup(h->target);
+      s->name = g_strdup(h->name);
+      s->iface = g_strdup(*f);
+      s->source = g_strdup_printf("%s:%s", h->name, *f);
+      g_ptr_array_add(hosts, s);
+    }
+  }
+  g_ptr_array_remove_range(hosts, 0, n);
 }
 
 /* ---- one node --------------------------------------------------------- */
@@ -138,7 +208,8 @@ typedef enum {
 
 typedef struct {
   guint idx;
-  char *name;
+  char *name; /* the source's: messages, logs, the merge's comments */
+  char *node; /* the node's: the if_name prefix (NODE:IFACE) */
   NcapSshConfig cfg;
   const char *helper;
   char *stream_cmd, *clock_cmd;
@@ -150,6 +221,7 @@ typedef struct {
   /* Results of the thread, read after its notification. */
   GError *connect_error;
   bool have_offset;
+  bool offset_used; /* main thread: given to the merge */
   gint64 offset_ns, rtt_ns;
   char *clock_note; /* why no offset was measured */
   /* Main thread. */
@@ -164,6 +236,8 @@ typedef struct {
   NcapCaptureWith with;
   NcapRemotePriv priv;
   const NcapCaptureOpts *opts;
+  NcapCaptureOpts iface_opts; /* opts with this source's interface: a
+                               * shallow copy, its pointers borrowed */
   NcapAgentless *conv;
   gint64 last_beat;
   NcapPcapngCheck *check; /* the stream checks, before the merge */
@@ -176,6 +250,7 @@ multi_node_free(MultiNode *nd)
   ncap_ssh_free(nd->ssh);
   ncap_ssh_config_clear(&nd->cfg);
   g_free(nd->name);
+  g_free(nd->node);
   g_free(nd->stream_cmd);
   g_free(nd->clock_cmd);
   g_clear_error(&nd->connect_error);
@@ -316,7 +391,7 @@ node_thread(gpointer data)
     g_free(nd->clock_note);
     nd->clock_note = g_strdup("no helper on the node, not measured");
     if (!g_atomic_int_get(nd->stop))
-      ncap_agentless_start(nd->ssh, nd->name, nd->helper, nd->with, nd->priv,
+      ncap_agentless_start(nd->ssh, nd->node, nd->helper, nd->with, nd->priv,
                            nd->opts, &nd->ch, &nd->conv, &nd->connect_error);
     goto done;
   }
@@ -377,6 +452,7 @@ typedef struct {
   GPtrArray *nodes; /* MultiNode */
   guint n;
   const char *helper;
+  const char *unit;    /* "nodes", or "sources" with several interfaces */
   bool quiet_failures; /* one node: its error is the final line */
   bool any_bytes;
   NcapReport *report;
@@ -436,7 +512,19 @@ node_connected(Multi *mu, MultiNode *nd, bool stopping)
               true);
     return;
   }
+  /* The interfaces of one node share one clock: the first measurement
+   * taken on it holds for all, or two measurements a few microseconds
+   * apart could reorder that node's own interfaces. */
+  for (guint j = 0; nd->have_offset && j < mu->n; j++) {
+    MultiNode *o = g_ptr_array_index(mu->nodes, j);
+    if (o != nd && o->offset_used && strcmp(o->node, nd->node) == 0) {
+      nd->offset_ns = o->offset_ns;
+      nd->rtt_ns = o->rtt_ns;
+      break;
+    }
+  }
   if (nd->have_offset) {
+    nd->offset_used = true;
     /* An offset within its own error bound cannot be told from 0 (equal
      * clocks always give one): applying it would only add that error, e.g.
      * swap the order of two nodes on one host microseconds apart. */
@@ -643,8 +731,8 @@ all_failed_error(Multi *mu, GError **error)
       code = nd->failure->code;
     g_string_append_printf(msg, "%s%s", i ? "; " : "", nd->failure->message);
   }
-  g_set_error(error, NCAP_ERROR, code, "all %u nodes failed: %s", mu->n,
-              msg->str);
+  g_set_error(error, NCAP_ERROR, code, "all %u %s failed: %s", mu->n,
+              mu->unit, msg->str);
   return FALSE;
 }
 
@@ -658,9 +746,9 @@ partial_error(Multi *mu, guint failed, GError **error)
       g_string_append_printf(names, "%s%s", names->len ? ", " : "", nd->name);
   }
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_PARTIAL,
-              "partial capture: %u of %u nodes failed (%s); the others were "
+              "partial capture: %u of %u %s failed (%s); the others were "
               "captured (--allow-partial accepts this)", failed, mu->n,
-              names->str);
+              mu->unit, names->str);
   return FALSE;
 }
 
@@ -699,6 +787,20 @@ typedef struct {
   gboolean ok;
 } MultiLoop;
 
+/* Distinct nodes among the sources (the same node's interfaces are
+ * adjacent: ncap_multi_hosts_set_ifaces). */
+static guint
+multi_host_count(GPtrArray *hosts)
+{
+  guint n = 0;
+  for (guint i = 0; i < hosts->len; i++)
+    if (i == 0 ||
+        strcmp(((NcapMultiHost *)g_ptr_array_index(hosts, i))->target,
+               ((NcapMultiHost *)g_ptr_array_index(hosts, i - 1))->target) != 0)
+      n++;
+  return n;
+}
+
 /* One thread a node: each connects, measures its clock and starts the
  * helper, then tells the main thread on notify_w. */
 static void
@@ -711,7 +813,8 @@ multi_start_nodes(Multi *mu, const NcapSshConfig *base, GPtrArray *hosts,
     MultiNode *nd = g_new0(MultiNode, 1);
     g_autoptr(GError) local = NULL;
     nd->idx = i;
-    nd->name = g_strdup(h->name);
+    nd->name = g_strdup(h->source ? h->source : h->name);
+    nd->node = g_strdup(h->name);
     nd->helper = mu->helper;
     nd->notify_fd = notify_w;
     nd->stop = &multi_stop;
@@ -719,18 +822,23 @@ multi_start_nodes(Multi *mu, const NcapSshConfig *base, GPtrArray *hosts,
     /* One node alone has nobody to be compared with: unless asked to
      * correct, it starts without the clock round trips (one helper start
      * less before the first packet). */
-    if (mu->n > 1 || mo->clock_correct)
+    if (multi_host_count(hosts) > 1 || mo->clock_correct)
       nd->clock_cmd = g_strdup(clock_cmd);
     else
       nd->clock_note = g_strdup("single node, not measured");
-    nd->stream_cmd = ncap_node_stream_command(mu->helper, nd->name, opts);
+    nd->iface_opts = *opts;
+    if (h->iface != NULL)
+      nd->iface_opts.iface = h->iface;
+    nd->opts = &nd->iface_opts;
+    nd->stream_cmd = ncap_node_stream_command(mu->helper, nd->node, nd->opts);
     nd->with = mo->capture_with;
     nd->priv = mo->remote_priv;
-    nd->opts = opts;
     ncap_ssh_config_copy(&nd->cfg, base);
     /* parse_hosts checked the target already. */
     ncap_ssh_config_set_target(&nd->cfg, h->target, &local);
     ncap_merge_set_source_name(mu->merge, i, nd->name);
+    if (h->iface != NULL) /* a failure before its IDB keeps NODE:IFACE */
+      ncap_merge_set_source_placeholder(mu->merge, i, h->source);
     nd->state = NODE_CONNECTING;
     g_ptr_array_add(mu->nodes, nd);
     node_start_thread(nd);
@@ -995,6 +1103,10 @@ ncap_multi_stream(const NcapSshConfig *base, GPtrArray *hosts,
   Multi mu = {
       .n = hosts->len,
       .helper = helper ? helper : NCAP_DEFAULT_HELPER,
+      .unit = hosts->len > 0 &&
+                      ((NcapMultiHost *)g_ptr_array_index(hosts, 0))->iface
+                  ? "sources"
+                  : "nodes",
       .quiet_failures = hosts->len == 1,
       .report = mo->report,
   };

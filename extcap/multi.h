@@ -27,9 +27,13 @@
 #define NCAP_MULTI_WINDOW_MB_MIN 1
 #define NCAP_MULTI_WINDOW_MB_MAX 4096
 
+/* One source of the capture: a node, or one interface of a node when
+ * several are captured there (ncap_multi_hosts_set_ifaces). */
 typedef struct {
   char *target; /* as typed: "user@host:port" */
-  char *name;   /* the node's name: if_name prefix and messages */
+  char *name;   /* the node's name: the if_name prefix (NODE:IFACE) */
+  char *iface;  /* NULL: the capture options' interface; else this one */
+  char *source; /* messages and the report: name, or name:iface */
 } NcapMultiHost;
 
 /* Split a host list "nodeA,nodeB:2222,user@nodeC,[v6]:port" (spaces
@@ -41,6 +45,23 @@ typedef struct {
  * full). */
 GPtrArray *ncap_multi_parse_hosts(const char *list, GError **error);
 
+/* The interface list of -i / --remote-interface, "eth0,eth1" (spaces
+ * around entries are ignored), each checked as -i checks one (NULL: "-i:
+ * an interface is required"). Refused, NCAP_ERROR_INVALID: an empty
+ * entry, an interface listed twice, "any" with another name, and more
+ * than NCAP_MERGE_MAX_SOURCES sources (n_hosts times the interfaces).
+ * Returns a NULL-terminated vector of at least one name (transfer full). */
+char **ncap_multi_parse_ifaces(const char *list, guint n_hosts,
+                               GError **error);
+
+/* With more than one interface, hosts becomes one source per (host,
+ * interface), host by host: each keeps its host's target and name (so
+ * its helper names the IDB NODE:IFACE and the plugin sees one node with
+ * several interfaces), with iface set and source "NODE:IFACE". Each
+ * source is its own SSH session and helper (libssh sessions are not
+ * shared between threads). One interface: hosts is left as it is. */
+void ncap_multi_hosts_set_ifaces(GPtrArray *hosts, char *const *ifaces);
+
 typedef struct {
   guint64 window_ms;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MS */
   guint64 window_mb;   /* 0 = NCAP_MULTI_DEFAULT_WINDOW_MB */
@@ -48,8 +69,8 @@ typedef struct {
   bool allow_partial;  /* a capture where only some nodes failed succeeds */
   NcapCaptureWith capture_with; /* agentless.h; 0 = auto */
   NcapRemotePriv remote_priv;   /* for dumpcap/tcpdump on the node */
-  NcapReport *report;  /* NULL, or told each node's stream (transfer none);
-                        * node i is hosts[i] */
+  NcapReport *report;  /* NULL, or told each source's stream (transfer
+                        * none); source i is hosts[i] */
   const char *note;    /* NULL, or a comment on the first packet written
                         * (takes the merge path even for one node) */
 } NcapMultiOpts;

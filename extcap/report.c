@@ -14,7 +14,8 @@ typedef struct {
 } IfStats;
 
 typedef struct {
-  char *name;
+  char *name; /* the source: the node, or NODE:IFACE (several interfaces) */
+  char *node;
   NcapPcapngReader *reader;
   GByteArray *pending; /* the start of a block not yet whole */
   bool broken;         /* the stream did not parse: stop counting */
@@ -39,6 +40,7 @@ static void
 report_node_free(ReportNode *n)
 {
   g_free(n->name);
+  g_free(n->node);
   ncap_pcapng_reader_free(n->reader);
   g_byte_array_unref(n->pending);
   g_ptr_array_unref(n->ifaces);
@@ -69,8 +71,15 @@ ncap_report_free(NcapReport *r)
 void
 ncap_report_add_node(NcapReport *r, const char *name)
 {
+  ncap_report_add_source(r, name, name);
+}
+
+void
+ncap_report_add_source(NcapReport *r, const char *node, const char *source)
+{
   ReportNode *n = g_new0(ReportNode, 1);
-  n->name = g_strdup(name);
+  n->name = g_strdup(source);
+  n->node = g_strdup(node);
   n->reader = ncap_pcapng_reader_new();
   n->pending = g_byte_array_new();
   n->ifaces = g_ptr_array_new_with_free_func(g_free);
@@ -298,6 +307,8 @@ print_json(NcapReport *r)
     td += drop;
     json_builder_begin_object(jb);
     json_builder_set_member_name(jb, "node");
+    json_builder_add_string_value(jb, n->node);
+    json_builder_set_member_name(jb, "source");
     json_builder_add_string_value(jb, n->name);
     json_builder_set_member_name(jb, "interfaces");
     json_builder_begin_array(jb);

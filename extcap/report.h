@@ -32,6 +32,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapReport, ncap_report_free)
 
 /* Nodes are numbered 0..n-1 in the order they are added. */
 void ncap_report_add_node(NcapReport *r, const char *name);
+/* One source of a capture of several interfaces per node: counted, shown
+ * and summarised as source ("NODE:IFACE"); --json gives both "node" and
+ * "source" (a node alone: both its name). */
+void ncap_report_add_source(NcapReport *r, const char *node,
+                            const char *source);
 /* Bytes of node idx's pcapng stream, in order. */
 void ncap_report_feed(NcapReport *r, guint idx, const guint8 *data, gsize len);
 /* The node failed (text names the cause) or ended cleanly. */

@@ -30,7 +30,7 @@ for g in Node Capture "Save on node" Debug; do
 done
 for c in --remote-host --remote-port --remote-username --remote-password \
   --remote-password-file --sshkey --sshkey-passphrase --known-hosts \
-  --accept-new-host-key --remote-interface --remote-filter --capture-type \
+  --accept-new-host-key --remote-interface --more-interfaces --remote-filter --capture-type \
   --snaplen --remote-helper --log-level --log-file; do
   grep -q -- "{call=$c}" <<<"$cfg" || ncap_fail "option $c missing"
 done
