@@ -134,7 +134,8 @@ ncap_ratelimit_stream_slot(const char *statedir, const char *key,
   }
   close(dfd);
   g_set_error(error, NCAP_ERROR, NCAP_ERROR_BUSY,
-              "too many concurrent streams for %s (limit %u); stop one first",
+              "too many concurrent streams for %s (limit %u, nodecap.conf [streams] "
+              "max_per_user; each interface of a capture is one); stop one first",
               user ? user : key, max_streams);
   return -1;
 }

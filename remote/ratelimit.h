@@ -32,7 +32,8 @@ gboolean ncap_ratelimit_take_simple(const char *statedir, const char *key,
 /* Take one of max_streams stream slots for key. Returns an fd that holds
  * the slot until closed (transfer full: keep it open for the stream's
  * life), or -1 with NCAP_ERROR_BUSY "too many concurrent streams for USER
- * (limit N); stop one first". */
+ * (limit N, nodecap.conf [streams] max_per_user; each interface of a capture
+ * is one); stop one first". */
 int ncap_ratelimit_stream_slot(const char *statedir, const char *key,
                                const char *user, guint max_streams,
                                GError **error);

@@ -236,7 +236,7 @@ ncap_wait_pid_exit $x 30
 rc=$?
 err=$(cat "$NCAP_TMP/lim.err")
 ncap_assert_eq 20 "$rc" "three interfaces, limit 2: $err"
-ncap_assert_contains "$err" "too many concurrent streams for root (limit 2); stop one first" "the limit's message"
+ncap_assert_contains "$err" "too many concurrent streams for root (limit 2, nodecap.conf [streams] max_per_user; each interface of a capture is one); stop one first" "the limit's message"
 ncap_assert_contains "$err" "partial capture: 1 of 3 sources failed" "one of three refused"
 # The refused source keeps its place as an interface without packets
 # whose description says it failed (the merge's rule for a node that

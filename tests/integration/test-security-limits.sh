@@ -35,7 +35,7 @@ sleep 1
 sec_as ncap-alice "$SEC_H" stream -i lo --time-limit 1 > /dev/null 2> "$T/c.err" < /dev/null
 assert_eq "second concurrent stream: exit status" 4 $?
 assert_eq "second concurrent stream: message" \
-  "nodecap-helper: too many concurrent streams for ncap-alice (limit 1); stop one first" "$(cat "$T/c.err")"
+  "nodecap-helper: too many concurrent streams for ncap-alice (limit 1, nodecap.conf [streams] max_per_user; each interface of a capture is one); stop one first" "$(cat "$T/c.err")"
 kill -TERM $pid; wait $pid
 
 summary

@@ -117,7 +117,7 @@ test_stream_slots(void)
   g_assert_cmpint(ncap_ratelimit_stream_slot(state, "1001", "alice", 2, &error), ==, -1);
   g_assert_error(error, NCAP_ERROR, NCAP_ERROR_BUSY);
   g_assert_cmpstr(error->message, ==,
-                  "too many concurrent streams for alice (limit 2); stop one first");
+                  "too many concurrent streams for alice (limit 2, nodecap.conf [streams] max_per_user; each interface of a capture is one); stop one first");
   g_clear_error(&error);
   /* Another user is not affected. */
   int c = ncap_ratelimit_stream_slot(state, "1002", "bob", 2, &error);
