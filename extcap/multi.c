@@ -729,7 +729,13 @@ all_failed_error(Multi *mu, GError **error)
     MultiNode *nd = g_ptr_array_index(mu->nodes, i);
     if (i == 0)
       code = nd->failure->code;
-    g_string_append_printf(msg, "%s%s", i ? "; " : "", nd->failure->message);
+    /* The interfaces of one node usually fail alike: say it once. */
+    bool said = false;
+    for (guint j = 0; j < i && !said; j++)
+      said = strcmp(((MultiNode *)g_ptr_array_index(mu->nodes, j))->failure->message,
+                    nd->failure->message) == 0;
+    if (!said)
+      g_string_append_printf(msg, "%s%s", msg->len ? "; " : "", nd->failure->message);
   }
   g_set_error(error, NCAP_ERROR, code, "all %u %s failed: %s", mu->n,
               mu->unit, msg->str);

@@ -250,4 +250,16 @@ names=$(sed -n 's/^ *Name = //p' <<<"$ci" | sort | paste -sd,)
 ncap_assert_eq "127.0.0.1:lo,127.0.0.1:$DUM,127.0.0.1:$DUM2" "$names" "interface names with a refused source"
 ncap_assert_no_helper "after the limit"
 ncap_log "limit: exit $rc: $(paste -sd'|' <<<"$err")"
+
+# 8. Every source fails alike (nothing listens on the port): one line per
+# source, and the closing line says the shared cause once; exit 10.
+"$X" capture 127.0.0.1 -p "$(ncap_random_port 20000 29000)" --known-hosts "$NCAP_KNOWN_HOSTS" \
+  -i "lo,$DUM" -w "$NCAP_TMP/none.pcapng" >/dev/null 2>"$NCAP_TMP/none.err"
+rc=$?
+err=$(cat "$NCAP_TMP/none.err")
+ncap_assert_eq 10 "$rc" "every source refused: $err"
+ncap_assert_eq 3 "$(wc -l <"$NCAP_TMP/none.err")" "one line per source and the closing line"
+last=$(tail -1 "$NCAP_TMP/none.err")
+ncap_assert_eq 1 "$(grep -o 'Connection refused' <<<"$last" | wc -l)" "the shared cause said once: $last"
+ncap_assert_contains "$last" "all 2 sources failed: cannot connect to 127.0.0.1 port" "the closing line"
 ncap_log "PASS"
