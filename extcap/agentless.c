@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ncap-error.h"
+#include "ncap-text.h"
 #include "packet-id.h"
 #include "pcapng.h"
 
@@ -283,12 +284,41 @@ ncap_agentless_command(const char *program, const char *path,
   return g_string_free(cmd, FALSE);
 }
 
+/* Without sudo/doas the login user's own program may not open the device:
+ * tcpdump says "tcpdump: lo: You don't have permission to perform this
+ * capture on that device" and then "(socket: Operation not permitted)",
+ * dumpcap 'You do not have permission to capture on device "lo".' and a
+ * page of advice: quote the line that says so, not the last one. */
+static gboolean
+no_permission(const char *err, const char *node, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    if (strstr(*l, "have permission to") == NULL)
+      continue;
+    g_autofree char *line = ncap_text_clean(g_strstrip(*l), -1,
+                                            NCAP_TEXT_LINE_MAX);
+    gsize n = strlen(line);
+    if (n > 0 && line[n - 1] == '.')
+      line[n - 1] = '\0';
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: %s: the SSH user has no capture privilege on the node; "
+                "use --remote-priv sudo or doas, or give the program "
+                "cap_net_raw,cap_net_admin",
+                node, line);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 gboolean
 ncap_agentless_priv_failure(const char *err, NcapRemotePriv priv,
                             const char *node, GError **error)
 {
-  if (priv == NCAP_REMOTE_PRIV_NONE || err == NULL)
+  if (err == NULL)
     return FALSE;
+  if (priv == NCAP_REMOTE_PRIV_NONE)
+    return no_permission(err, node, error);
   /* sudo -n: "sudo: a password is required"; doas -n: "doas:
    * Authorization required" / "doas: a password is required". */
   if (strstr(err, "password is required") == NULL &&
