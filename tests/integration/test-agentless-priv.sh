@@ -64,6 +64,7 @@ assert_nothing_left() {
     ncap_fail "$1: processes left on the node"
   fi
 }
+# shellcheck disable=SC2016 # expanded when the cleanup runs
 ncap_on_exit 'kill -9 $(left_pids)'
 
 sudoers() {
