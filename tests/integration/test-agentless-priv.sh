@@ -10,7 +10,8 @@
 #  - sudo, a rule that needs a password: exit 18, one line naming sudo;
 #  - none: tcpdump cannot open lo: one clear line, exit 13;
 #  - doas, `permit nopass ... cmd tcpdump`: 200/200, nothing left after
-#    Ctrl-C; a rule without nopass: exit 18, one line naming doas.
+#    Ctrl-C; a rule without nopass: exit 18, one line naming doas; no
+#    rule for the program: doas's own line, exit 13.
 # /etc/sudoers.d and /etc/doas.conf are restored on any exit.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/../lib/sshd.sh"
@@ -104,9 +105,10 @@ capture() {
   n=$(tshark -r "$NCAP_TMP/$name.pcapng" -Y 'udp contains "ncap-seq-"' 2>/dev/null | wc -l)
   ncap_assert_eq 200 "$n" "$name: datagrams in the file"
   local how
-  how=$(grep -o "capturing with [^(]*" "$NCAP_EXTCAP_LOG" | head -1)
-  ncap_assert_contains "$how" "via $priv" "$name: how it was captured"
-  ncap_log "ok: $name: $n of 200 datagrams, capinfos clean, $how, nothing left after Ctrl-C"
+  how=$(tshark -r "$NCAP_TMP/$name.pcapng" -c 1 -T fields -e frame.interface_description 2>/dev/null)
+  ncap_assert_contains "$how" "$with" "$name: IDB description"
+  ncap_assert_contains "$how" " via $priv;" "$name: IDB description"
+  ncap_log "ok: $name: $n of 200 datagrams, capinfos clean, IDB '${how%%;*}', nothing left after Ctrl-C"
 }
 
 # one_error NAME WANT_RC WANT_TEXT ARGS...: one line, its exit status,
@@ -162,6 +164,10 @@ capture doas-tcpdump doas tcpdump doas
 # 5. doas without nopass.
 doasconf "permit $U as root cmd $TCPDUMP"
 one_error doas-password 18 "127.0.0.1: doas on the node asks for a password (nodecap never types one)" \
+  --capture-with tcpdump --remote-priv doas
+# 6. doas with no rule for the program: doas -n refuses without asking.
+doasconf "permit nopass $U as root cmd $DUMPCAP"
+one_error doas-norule 13 "127.0.0.1: doas: Operation not permitted (exit 1)" \
   --capture-with tcpdump --remote-priv doas
 
 ncap_log "PASS: real sudo and doas: NOPASSWD/nopass capture 200/200 with nothing left; password rules exit 18; none exit 13"
