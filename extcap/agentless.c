@@ -176,7 +176,11 @@ ncap_agentless_choose(NcapCaptureWith with, const NcapAgentlessProbe *p,
  *   the helper does.
  * - The heartbeat file is mktemp's; a node without mktemp gets a fresh
  *   0700 directory (mkdir fails on anything already there, a planted
- *   symlink included), never a guessable file name in a shared /tmp. */
+ *   symlink included), never a guessable file name in a shared /tmp.
+ * - An end we asked for is a clean one: tcpdump and dumpcap exit 0 on
+ *   SIGTERM, but Debian's doas (PAM) ends its child and then dies of the
+ *   SIGTERM itself (143); a line "t" in the heartbeat file says the TERM
+ *   was ours (no second file, read with builtins only). */
 static const char wrapper[] =
     "st=$1 tl=$2 fm=$3 f=$4; shift 4\n"
     "if [ -n \"${SSH_CONNECTION:-}\" ]; then\n"
@@ -194,7 +198,7 @@ static const char wrapper[] =
     "if [ \"$fm\" = opt ]; then \"$@\" -f \"$f\" </dev/null 3<&- &\n"
     "else \"$@\" \"$f\" </dev/null 3<&- & fi\n"
     "p=$!\n"
-    "{ while IFS= read -r _; do echo >>\"$hb\"; done; kill -TERM $p; }"
+    "{ while IFS= read -r _; do echo >>\"$hb\"; done; echo t >>\"$hb\"; kill -TERM $p; }"
     " <&3 >/dev/null 2>&1 &\n"
     "r=$!\n"
     "exec 3<&-\n"
@@ -202,10 +206,12 @@ static const char wrapper[] =
     " n=$((n+1)); s=$(wc -c <\"$hb\");"
     " if [ \"$s\" = \"$l\" ]; then a=$((a+1)); else a=0; l=$s; fi;"
     " if [ \"$a\" -ge \"$st\" ] || { [ \"$tl\" -gt 0 ] && [ \"$n\" -ge \"$tl\" ]; };"
-    " then kill -TERM $p; sleep 3; kill -KILL $p; fi; done; }"
+    " then echo t >>\"$hb\"; kill -TERM $p; sleep 3; kill -KILL $p; fi; done; }"
     " </dev/null >/dev/null 2>&1 &\n"
     "w=$!\n"
     "wait $p; rc=$?\n"
+    "if [ $rc -eq 143 ]; then while IFS= read -r x; do"
+    " [ \"$x\" != t ] || rc=0; done <\"$hb\"; fi\n"
     "kill $r $w 2>/dev/null; rm -f \"$hb\"; [ -z \"$hd\" ] || rmdir \"$hd\"\n"
     "exit $rc\n";
 

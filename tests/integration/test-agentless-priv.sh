@@ -10,7 +10,7 @@
 #  - sudo, a rule that needs a password: exit 18, one line naming sudo;
 #  - none: tcpdump cannot open lo: one clear line, exit 13;
 #  - doas, `permit nopass ... cmd tcpdump`: 200/200, nothing left after
-#    Ctrl-C; a rule without nopass: exit 18, one line naming doas; no
+#    Ctrl-C or --time-limit; a rule without nopass: exit 18, one line naming doas; no
 #    rule for the program: doas's own line, exit 13.
 # /etc/sudoers.d and /etc/doas.conf are restored on any exit.
 source "$(dirname "$0")/../lib/common.sh"
@@ -111,6 +111,19 @@ capture() {
   ncap_log "ok: $name: $n of 200 datagrams, capinfos clean, IDB '${how%%;*}', nothing left after Ctrl-C"
 }
 
+# time_limit PRIV: the wrapper's own clock (--time-limit) ends tcpdump
+# through sudo/doas: exit 0, nothing left.
+time_limit() {
+  local priv=$1 t0=$SECONDS dt
+  "$NC" capture 127.0.0.1 "${OPTS[@]}" --capture-with tcpdump --remote-priv "$priv" -i lo \
+    -f "udp port $PORT" --time-limit 2 -w "$NCAP_TMP/$priv-tl.pcapng" 2>"$NCAP_TMP/$priv-tl.err" ||
+    ncap_fail "$priv --time-limit 2: exit $?: $(cat "$NCAP_TMP/$priv-tl.err")"
+  dt=$((SECONDS - t0))
+  ((dt >= 2 && dt <= 20)) || ncap_fail "$priv --time-limit 2 took ${dt}s"
+  assert_nothing_left "$priv --time-limit 2"
+  ncap_log "ok: $priv --time-limit 2: exit 0 after ${dt}s, nothing left"
+}
+
 # one_error NAME WANT_RC WANT_TEXT ARGS...: one line, its exit status,
 # no output, nothing left.
 one_error() {
@@ -129,13 +142,14 @@ one_error() {
 }
 
 # The account cannot capture by itself.
-if setpriv --reuid="$U" --regid="$U" --init-groups "$TCPDUMP" -i lo -c 1 -w /dev/null >/dev/null 2>&1; then
+if timeout 5 setpriv --reuid="$U" --regid="$U" --init-groups "$TCPDUMP" -i lo -c 1 -w /dev/null >/dev/null 2>&1; then
   ncap_fail "$U can capture without privilege: the test proves nothing"
 fi
 
 # 1. sudo, NOPASSWD for tcpdump only.
 sudoers "$U ALL=(root) NOPASSWD: $TCPDUMP"
 capture sudo-tcpdump sudo tcpdump sudo
+time_limit sudo
 # The same rule does not let dumpcap through: sudo -n asks for a password.
 if DUMPCAP=$(command -v dumpcap); then
   one_error sudo-not-dumpcap 18 "127.0.0.1: sudo on the node asks for a password" \
@@ -161,6 +175,7 @@ one_error none-dumpcap 13 "127.0.0.1: dumpcap: You do not have permission to cap
 # 4. doas (opendoas), nopass for tcpdump only.
 doasconf "permit nopass $U as root cmd $TCPDUMP"
 capture doas-tcpdump doas tcpdump doas
+time_limit doas
 # 5. doas without nopass.
 doasconf "permit $U as root cmd $TCPDUMP"
 one_error doas-password 18 "127.0.0.1: doas on the node asks for a password (nodecap never types one)" \
