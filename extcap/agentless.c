@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ncap-error.h"
+#include "ncap-text.h"
 #include "packet-id.h"
 #include "pcapng.h"
 
@@ -175,7 +176,11 @@ ncap_agentless_choose(NcapCaptureWith with, const NcapAgentlessProbe *p,
  *   the helper does.
  * - The heartbeat file is mktemp's; a node without mktemp gets a fresh
  *   0700 directory (mkdir fails on anything already there, a planted
- *   symlink included), never a guessable file name in a shared /tmp. */
+ *   symlink included), never a guessable file name in a shared /tmp.
+ * - An end we asked for is a clean one: tcpdump and dumpcap exit 0 on
+ *   SIGTERM, but Debian's doas (PAM) ends its child and then dies of the
+ *   SIGTERM itself (143); a line "t" in the heartbeat file says the TERM
+ *   was ours (no second file, read with builtins only). */
 static const char wrapper[] =
     "st=$1 tl=$2 fm=$3 f=$4; shift 4\n"
     "if [ -n \"${SSH_CONNECTION:-}\" ]; then\n"
@@ -193,7 +198,7 @@ static const char wrapper[] =
     "if [ \"$fm\" = opt ]; then \"$@\" -f \"$f\" </dev/null 3<&- &\n"
     "else \"$@\" \"$f\" </dev/null 3<&- & fi\n"
     "p=$!\n"
-    "{ while IFS= read -r _; do echo >>\"$hb\"; done; kill -TERM $p; }"
+    "{ while IFS= read -r _; do echo >>\"$hb\"; done; echo t >>\"$hb\"; kill -TERM $p; }"
     " <&3 >/dev/null 2>&1 &\n"
     "r=$!\n"
     "exec 3<&-\n"
@@ -201,10 +206,12 @@ static const char wrapper[] =
     " n=$((n+1)); s=$(wc -c <\"$hb\");"
     " if [ \"$s\" = \"$l\" ]; then a=$((a+1)); else a=0; l=$s; fi;"
     " if [ \"$a\" -ge \"$st\" ] || { [ \"$tl\" -gt 0 ] && [ \"$n\" -ge \"$tl\" ]; };"
-    " then kill -TERM $p; sleep 3; kill -KILL $p; fi; done; }"
+    " then echo t >>\"$hb\"; kill -TERM $p; sleep 3; kill -KILL $p; fi; done; }"
     " </dev/null >/dev/null 2>&1 &\n"
     "w=$!\n"
     "wait $p; rc=$?\n"
+    "if [ $rc -eq 143 ]; then while IFS= read -r x; do"
+    " [ \"$x\" != t ] || rc=0; done <\"$hb\"; fi\n"
     "kill $r $w 2>/dev/null; rm -f \"$hb\"; [ -z \"$hd\" ] || rmdir \"$hd\"\n"
     "exit $rc\n";
 
@@ -283,12 +290,41 @@ ncap_agentless_command(const char *program, const char *path,
   return g_string_free(cmd, FALSE);
 }
 
+/* Without sudo/doas the login user's own program may not open the device:
+ * tcpdump says "tcpdump: lo: You don't have permission to perform this
+ * capture on that device" and then "(socket: Operation not permitted)",
+ * dumpcap 'You do not have permission to capture on device "lo".' and a
+ * page of advice: quote the line that says so, not the last one. */
+static gboolean
+no_permission(const char *err, const char *node, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    if (strstr(*l, "have permission to") == NULL)
+      continue;
+    g_autofree char *line = ncap_text_clean(g_strstrip(*l), -1,
+                                            NCAP_TEXT_LINE_MAX);
+    gsize n = strlen(line);
+    if (n > 0 && line[n - 1] == '.')
+      line[n - 1] = '\0';
+    g_set_error(error, NCAP_ERROR, NCAP_ERROR_REMOTE,
+                "%s: %s: the SSH user has no capture privilege on the node; "
+                "use --remote-priv sudo or doas, or give the program "
+                "cap_net_raw,cap_net_admin",
+                node, line);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 gboolean
 ncap_agentless_priv_failure(const char *err, NcapRemotePriv priv,
                             const char *node, GError **error)
 {
-  if (priv == NCAP_REMOTE_PRIV_NONE || err == NULL)
+  if (err == NULL)
     return FALSE;
+  if (priv == NCAP_REMOTE_PRIV_NONE)
+    return no_permission(err, node, error);
   /* sudo -n: "sudo: a password is required"; doas -n: "doas:
    * Authorization required" / "doas: a password is required". */
   if (strstr(err, "password is required") == NULL &&

@@ -73,7 +73,9 @@ char *ncap_agentless_command(const char *program, const char *path,
                              NcapRemotePriv priv, const NcapCaptureOpts *opts);
 
 /* The program's stderr that means "sudo/doas wants a password": the
- * error for it (NCAP_ERROR_PRIV), else FALSE. */
+ * error for it (NCAP_ERROR_PRIV); under --remote-priv none, one that means
+ * "no permission to capture": the error quoting the program's line
+ * (NCAP_ERROR_REMOTE); else FALSE. */
 gboolean ncap_agentless_priv_failure(const char *stderr_text,
                                      NcapRemotePriv priv, const char *node,
                                      GError **error);

@@ -3,14 +3,13 @@
 # Failures of helper-less capture (issue 24), each one line with its own
 # exit status and nothing left running. The node's sshd gives sessions a
 # PATH of one directory holding sh, the few tools the wrapper uses and
-# tcpdump — no nodecap-helper, no dumpcap — and a stand-in `sudo` that
-# answers as `sudo -n` does for an account that needs a password (we run
-# as root, where the real sudo never asks):
+# tcpdump — no nodecap-helper, no dumpcap:
 #  - auto without helper and dumpcap: captured with tcpdump; --time-limit
 #    ends it (the wrapper's clock);
 #  - --capture-with dumpcap: "no capture program on the node", exit 17
 #    (CLI, and tshark's "Error by extcap pipe:");
-#  - --remote-priv sudo: "sudo on the node asks for a password", exit 18;
+#  - (--remote-priv sudo/doas asking for a password, exit 18: the real
+#    programs for a non-root login in test-agentless-priv);
 #  - --sample with tcpdump: refused before connecting, exit 2;
 #  - `nodecap start` (a saved capture): needs the helper, says so, exit 13.
 source "$(dirname "$0")/../lib/common.sh"
@@ -19,13 +18,7 @@ MIN=$NCAP_TMP/minbin
 mkdir -p "$MIN"
 for t in sh head ls mktemp wc sleep rm cat; do ln -s "$(command -v $t)" "$MIN/$t"; done
 ln -s "$(command -v tcpdump)" "$MIN/tcpdump"
-cat >"$MIN/sudo" <<'SH'
-#!/bin/sh
-# sudo -n for an account that needs a password (sudo 1.9's words).
-echo "sudo: a password is required" >&2
-exit 1
-SH
-chmod 755 "$MIN/sudo" "$MIN"
+chmod 755 "$MIN"
 chmod 755 "$NCAP_TMP"
 export NCAP_SSHD_SETENV="PATH=$MIN"
 ncap_sshd_start
@@ -72,7 +65,6 @@ one_error() {
   ncap_wait_for 10 _no_prog || ncap_fail "$name: capture program left on the node"
 }
 one_error no-dumpcap 17 "127.0.0.1: no capture program on the node (dumpcap not found" --capture-with dumpcap
-one_error sudo-password 18 "127.0.0.1: sudo on the node asks for a password" --capture-with tcpdump --remote-priv sudo
 one_error sample 2 "--sample needs nodecap-helper on the node" --capture-with tcpdump --sample 10
 
 # Saved captures need the helper: `start` says so.
@@ -121,4 +113,4 @@ ldd "$NC" | grep -q libasan && MEMCHECK=()
 rc=$?
 mv -f "$MIN/sh.real" "$MIN/sh"
 ncap_assert_eq 0 "$rc" "interfaces with a short answer: exit status (99 = valgrind errors; 134 = an ASan report): $(head -c 600 "$NCAP_TMP/ifs-short.err")"
-ncap_log "PASS: auto -> tcpdump; no dumpcap exit 17; sudo password exit 18; --sample refused exit 2; tshark shows the line"
+ncap_log "PASS: auto -> tcpdump; no dumpcap exit 17; --sample refused exit 2; tshark shows the line"

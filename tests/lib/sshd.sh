@@ -14,6 +14,9 @@
 # Exports: NCAP_SSH_PORT NCAP_SSH_KEY NCAP_KNOWN_HOSTS NCAP_HELPER
 #          NCAP_EXTCAP NCAP_SSH_LOG, and NCAP_TSHARK_OPTS (an array of -o
 #          options naming host, port, key, known_hosts and helper).
+#
+# Logins are as root unless a test calls ncap_sshd_login_as USER (after
+# ncap_sshd_start): then ncap_cli_ssh_opts names that user.
 
 ncap_sshd_start() {
   [[ $(id -u) -eq 0 ]] || ncap_skip "sshd harness needs root"
@@ -109,9 +112,17 @@ CFG
   ncap_log "sshd pid $NCAP_SSHD_PID on 127.0.0.1:$NCAP_SSH_PORT"
 }
 
+# ncap_sshd_login_as USER: log in as USER (a real account the test made,
+# not locked, with a home sshd can enter) instead of root. The one
+# authorized_keys file serves every account; sshd reads it as that user.
+ncap_sshd_login_as() {
+  chmod 644 "$NCAP_TMP/sshd/authorized_keys"
+  NCAP_SSH_USER=$1
+}
+
 # The nodecap options for the CLI, same connection.
 ncap_cli_ssh_opts() {
-  echo "-p $NCAP_SSH_PORT --sshkey $NCAP_SSH_KEY --known-hosts $NCAP_KNOWN_HOSTS --remote-helper $NCAP_HELPER"
+  echo "-p $NCAP_SSH_PORT --sshkey $NCAP_SSH_KEY --known-hosts $NCAP_KNOWN_HOSTS --remote-helper $NCAP_HELPER${NCAP_SSH_USER:+ -l $NCAP_SSH_USER}"
 }
 
 # Processes running this test's helper (or a shell running it). The

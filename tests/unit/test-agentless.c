@@ -356,6 +356,29 @@ test_options_and_command(void)
   g_assert_true(g_str_has_prefix(e->message, "n1: sudo on the node asks for a password"));
   g_clear_error(&e);
   g_assert_false(ncap_agentless_priv_failure("tcpdump: lo: x", NCAP_REMOTE_PRIV_SUDO, "n1", &e));
+  /* none: the real programs' words for an account without privilege. */
+  g_assert_true(ncap_agentless_priv_failure(
+      "tcpdump: lo: You don't have permission to perform this capture on that device\n"
+      "(socket: Operation not permitted)\n",
+      NCAP_REMOTE_PRIV_NONE, "n1", &e));
+  g_assert_error(e, NCAP_ERROR, NCAP_ERROR_REMOTE);
+  g_assert_cmpstr(e->message, ==,
+                  "n1: tcpdump: lo: You don't have permission to perform this capture on "
+                  "that device: the SSH user has no capture privilege on the node; use "
+                  "--remote-priv sudo or doas, or give the program cap_net_raw,cap_net_admin");
+  g_clear_error(&e);
+  g_assert_true(ncap_agentless_priv_failure(
+      "Capturing on 'Loopback: lo'\ndumpcap: You do not have permission to capture on "
+      "device \"lo\".\n(socket: Operation not permitted)\nPlease check ...\n",
+      NCAP_REMOTE_PRIV_NONE, "n1", &e));
+  g_assert_true(g_str_has_prefix(
+      e->message, "n1: dumpcap: You do not have permission to capture on device \"lo\": "));
+  g_clear_error(&e);
+  g_assert_false(ncap_agentless_priv_failure("tcpdump: lo: No such device exists\n",
+                                             NCAP_REMOTE_PRIV_NONE, "n1", &e));
+  g_assert_false(ncap_agentless_priv_failure("sudo: a password is required\n",
+                                             NCAP_REMOTE_PRIV_NONE, "n1", &e));
+  g_assert_no_error(e);
 }
 
 static void
