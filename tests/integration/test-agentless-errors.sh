@@ -51,19 +51,9 @@ ncap_wait_for 5 _no_prog || ncap_fail "--time-limit: tcpdump left"
 ncap_log "--time-limit 2 with tcpdump: ended after ${dt}s"
 
 # one_error NAME WANT_RC WANT_TEXT ARGS...: the CLI fails with one line.
-one_error() {
-  local name=$1 want_rc=$2 want=$3 rc
-  shift 3
-  "$NC" capture 127.0.0.1 "${OPTS[@]}" -i lo -f "udp port $PORT" -w "$NCAP_TMP/$name.pcapng" "$@" \
-    >/dev/null 2>"$NCAP_TMP/$name.err"
-  rc=$?
-  ncap_log "$name: exit $rc: $(cat "$NCAP_TMP/$name.err")"
-  ncap_assert_eq "$want_rc" "$rc" "$name: exit status"
-  ncap_assert_eq 1 "$(wc -l <"$NCAP_TMP/$name.err")" "$name: lines on stderr"
-  ncap_assert_contains "$(cat "$NCAP_TMP/$name.err")" "$want" "$name: message"
-  [[ ! -s "$NCAP_TMP/$name.pcapng" ]] || ncap_fail "$name: output written"
-  ncap_wait_for 10 _no_prog || ncap_fail "$name: capture program left on the node"
-}
+source "$(dirname "$0")/agentless-lib.sh"
+prog_left() { ncap_wait_for 10 _no_prog || ncap_fail "$1: capture program left on the node"; }
+one_error() { agentless_one_error prog_left "$@"; }
 one_error no-dumpcap 17 "127.0.0.1: no capture program on the node (dumpcap not found" --capture-with dumpcap
 one_error sample 2 "--sample needs nodecap-helper on the node" --capture-with tcpdump --sample 10
 

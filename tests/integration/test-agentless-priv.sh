@@ -126,20 +126,8 @@ time_limit() {
 
 # one_error NAME WANT_RC WANT_TEXT ARGS...: one line, its exit status,
 # no output, nothing left.
-one_error() {
-  local name=$1 want_rc=$2 want=$3 rc
-  shift 3
-  : >"$NCAP_EXTCAP_LOG"
-  "$NC" capture 127.0.0.1 "${OPTS[@]}" -i lo -f "udp port $PORT" -w "$NCAP_TMP/$name.pcapng" "$@" \
-    >/dev/null 2>"$NCAP_TMP/$name.err"
-  rc=$?
-  ncap_log "$name: exit $rc: $(cat "$NCAP_TMP/$name.err")"
-  ncap_assert_eq "$want_rc" "$rc" "$name: exit status"
-  ncap_assert_eq 1 "$(wc -l <"$NCAP_TMP/$name.err")" "$name: lines on stderr"
-  ncap_assert_contains "$(cat "$NCAP_TMP/$name.err")" "$want" "$name: message"
-  [[ ! -s "$NCAP_TMP/$name.pcapng" ]] || ncap_fail "$name: output written"
-  assert_nothing_left "$name"
-}
+source "$(dirname "$0")/agentless-lib.sh"
+one_error() { agentless_one_error assert_nothing_left "$@"; }
 
 # The account cannot capture by itself.
 if timeout 5 setpriv --reuid="$U" --regid="$U" --init-groups "$TCPDUMP" -i lo -c 1 -w /dev/null >/dev/null 2>&1; then
