@@ -819,7 +819,7 @@ multi_start_nodes(Multi *mu, const NcapSshConfig *base, GPtrArray *hosts,
     MultiNode *nd = g_new0(MultiNode, 1);
     g_autoptr(GError) local = NULL;
     nd->idx = i;
-    nd->name = g_strdup(h->source ? h->source : h->name);
+    nd->name = g_strdup(h->source);
     nd->node = g_strdup(h->name);
     nd->helper = mu->helper;
     nd->notify_fd = notify_w;

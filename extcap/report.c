@@ -69,12 +69,6 @@ ncap_report_free(NcapReport *r)
 }
 
 void
-ncap_report_add_node(NcapReport *r, const char *name)
-{
-  ncap_report_add_source(r, name, name);
-}
-
-void
 ncap_report_add_source(NcapReport *r, const char *node, const char *source)
 {
   ReportNode *n = g_new0(ReportNode, 1);

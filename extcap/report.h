@@ -30,11 +30,10 @@ NcapReport *ncap_report_new(NcapReportMode mode, FILE *out); /* transfer full */
 void ncap_report_free(NcapReport *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(NcapReport, ncap_report_free)
 
-/* Nodes are numbered 0..n-1 in the order they are added. */
-void ncap_report_add_node(NcapReport *r, const char *name);
-/* One source of a capture of several interfaces per node: counted, shown
- * and summarised as source ("NODE:IFACE"); --json gives both "node" and
- * "source" (a node alone: both its name). */
+/* Sources (nodes, or one interface of a node: ncap_multi_hosts_set_ifaces)
+ * are numbered 0..n-1 in the order they are added; each is counted, shown
+ * and summarised as source ("NODE" or "NODE:IFACE"); --json gives both
+ * "node" and "source" (a node alone: both its name). */
 void ncap_report_add_source(NcapReport *r, const char *node,
                             const char *source);
 /* Bytes of node idx's pcapng stream, in order. */
